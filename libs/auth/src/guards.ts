@@ -1,0 +1,84 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { timingSafeEqual } from 'node:crypto';
+import { TokenVerifier } from './tokens';
+
+export type Principal =
+  | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string }
+  | { kind: 'operator' }
+  | { kind: 'service' };
+export type PrincipalKind = Principal['kind'];
+
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
+export interface AuthConfig {
+  verifier: TokenVerifier;
+  operatorToken: string;
+  serviceTokens: readonly string[];
+}
+
+const AUTH_KINDS = 'auth:kinds';
+/** which callers a route accepts; routes without it are public */
+export const Auth = (...kinds: PrincipalKind[]) => SetMetadata(AUTH_KINDS, kinds);
+
+function sameSecret(a: string, b: string) {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const kinds = this.reflector.getAllAndOverride<PrincipalKind[] | undefined>(AUTH_KINDS, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!kinds) return true;
+    const request = context.switchToHttp().getRequest();
+    const header: unknown = request.headers?.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new UnauthorizedException('a bearer token is required');
+    const token = match[1];
+    let principal: Principal;
+    if (sameSecret(token, this.config.operatorToken)) principal = { kind: 'operator' };
+    else if (this.config.serviceTokens.some((t) => sameSecret(token, t))) principal = { kind: 'service' };
+    else {
+      try {
+        const claims = await this.config.verifier.verify(token);
+        principal = {
+          kind: 'user',
+          userId: claims.sub,
+          email: claims.email,
+          tokenId: claims.jti,
+          organizationId: claims.org,
+          region: claims.region,
+        };
+      } catch {
+        throw new UnauthorizedException('the access token is invalid or expired');
+      }
+    }
+    if (!kinds.includes(principal.kind)) {
+      throw new ForbiddenException(`this endpoint is not open to ${principal.kind} credentials`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  return context.switchToHttp().getRequest().principal;
+});

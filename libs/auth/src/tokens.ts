@@ -1,0 +1,61 @@
+import { createLocalJWKSet, createRemoteJWKSet, JSONWebKeySet, jwtVerify, JWTVerifyGetKey } from 'jose';
+
+export const TOKEN_ISSUER = 'orgs-control-plane/identity';
+export const TOKEN_AUDIENCE = 'orgs-control-plane';
+
+/** what the services read from a verified access token */
+export interface AccessTokenClaims {
+  sub: string;
+  email: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** present when the token is scoped to an organization */
+  org?: string;
+  region?: string;
+}
+
+/**
+ * Where verifiers find the public keys. In one process identity publishes its keys here; a service in its
+ * own process (or a gateway) reads the JWKS document over HTTP instead.
+ */
+export class LocalKeySet {
+  private keys: JSONWebKeySet = { keys: [] };
+  private getter: JWTVerifyGetKey = createLocalJWKSet(this.keys);
+
+  publish(keys: JSONWebKeySet) {
+    this.keys = keys;
+    this.getter = createLocalJWKSet(keys);
+  }
+
+  readonly resolve: JWTVerifyGetKey = (header, token) => this.getter(header, token);
+
+  get size() {
+    return this.keys.keys.length;
+  }
+}
+
+/** one per process: identity publishes, verifiers in the same process read */
+export const inProcessKeySet = new LocalKeySet();
+
+export class TokenVerifier {
+  private readonly getKey: JWTVerifyGetKey;
+
+  constructor(source: { jwksUrl?: string; local?: LocalKeySet }) {
+    if (source.jwksUrl) this.getKey = createRemoteJWKSet(new URL(source.jwksUrl), { cooldownDuration: 30_000 });
+    else this.getKey = (source.local ?? inProcessKeySet).resolve;
+  }
+
+  /** verifies signature, issuer, audience and expiry; throws on any failure */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const { payload } = await jwtVerify(token, this.getKey, {
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      algorithms: ['ES256'],
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.jti !== 'string') {
+      throw new Error('token lacks sub, email or jti');
+    }
+    return payload as unknown as AccessTokenClaims;
+  }
+}

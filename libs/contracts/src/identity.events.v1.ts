@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { Envelope } from './envelope';
+
+export const IDENTITY_EVENTS_TOPIC = 'identity.events.v1';
+
+export const identityEventSchemas = {
+  UserRegistered: z.object({ userId: z.string().min(1), email: z.string().email(), displayName: z.string() }).strict(),
+} as const;
+
+export type IdentityIntegrationEvent = {
+  [K in keyof typeof identityEventSchemas]: Envelope<K, z.infer<(typeof identityEventSchemas)[K]>>;
+}[keyof typeof identityEventSchemas];

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { Decider } from './decider';
+import { EventMetadata, EventStore, ExpectedRevision, NewEvent, RecordedEvent, WrongExpectedRevisionError } from './event-store.port';
+
+interface Cached<S> {
+  state: S;
+  /** revision of the last event folded into state; -1 for a stream that does not exist */
+  revision: number;
+}
+
+export interface HandleResult<S, E> {
+  events: E[];
+  state: S;
+  revision: number;
+  /** global position of the last appended event (0 when the command produced no event) */
+  position: number;
+}
+
+export interface AggregateRepositoryOptions {
+  /** how many folded aggregates to keep in memory (least recently used are evicted) */
+  cacheSize?: number;
+  /** how many times a command is re-decided when another writer appended in between */
+  conflictRetries?: number;
+}
+
+/**
+ * The generic command handler: load (cached fold + the stream's tail), decide, append with the expected
+ * revision, evolve the cached state. A concurrent append is detected by the store and the command is
+ * decided again against the new state, up to `conflictRetries` times; then the conflict is raised.
+ */
+export class AggregateRepository<C, E extends { type: string; data?: unknown }, S> {
+  private readonly cache = new Map<string, Cached<S>>();
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly cacheSize: number;
+  private readonly retries: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<C, E, S>,
+    private readonly streamName: (id: string) => string,
+    options: AggregateRepositoryOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.retries = options.conflictRetries ?? 3;
+  }
+
+  /** current state and revision of one aggregate, up to date with its stream */
+  async load(id: string): Promise<Cached<S>> {
+    const stream = this.streamName(id);
+    let cached = this.cache.get(stream);
+    if (cached) {
+      this.cache.delete(stream);
+      this.cache.set(stream, cached);
+    } else {
+      cached = { state: this.decider.initialState(), revision: -1 };
+    }
+    const tail = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
+    for (const event of tail) {
+      if (event.revision <= cached.revision) continue; // folded meanwhile by a concurrent load
+      cached.state = this.decider.evolve(cached.state, toDomain<E>(event));
+      cached.revision = event.revision;
+    }
+    if (cached.revision >= 0) this.remember(stream, cached);
+    return cached;
+  }
+
+  /**
+   * Decide and append. `eventIds` gives deterministic ids (e.g. derived from a source integration event)
+   * so that redelivering the same cause appends nothing new.
+   */
+  async handle(
+    id: string,
+    command: C,
+    metadata: EventMetadata,
+    options: { expectedRevision?: number; eventIds?: (index: number) => string } = {},
+  ): Promise<HandleResult<S, E>> {
+    const stream = this.streamName(id);
+    // one command at a time per aggregate in this process; other processes are caught by the expected revision
+    const previous = this.locks.get(stream) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chained = previous.then(() => mine);
+    this.locks.set(stream, chained);
+    await previous;
+    try {
+      return await this.decideAndAppend(id, stream, command, metadata, options);
+    } finally {
+      release();
+      if (this.locks.get(stream) === chained) this.locks.delete(stream);
+    }
+  }
+
+  private async decideAndAppend(
+    id: string,
+    stream: string,
+    command: C,
+    metadata: EventMetadata,
+    options: { expectedRevision?: number; eventIds?: (index: number) => string },
+  ): Promise<HandleResult<S, E>> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.load(id);
+      if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
+        throw new WrongExpectedRevisionError(stream, options.expectedRevision, current.revision < 0 ? null : current.revision);
+      }
+      const events = this.decider.decide(command, current.state);
+      if (events.length === 0) {
+        return { events, state: current.state, revision: current.revision, position: 0 };
+      }
+      const expected: ExpectedRevision = current.revision < 0 ? 'no_stream' : current.revision;
+      const newEvents: NewEvent[] = events.map((e, i) => ({
+        id: options.eventIds?.(i) ?? randomUUID(),
+        type: e.type,
+        data: e.data ?? {},
+        metadata,
+      }));
+      try {
+        const result = await this.store.append(stream, newEvents, { expectedRevision: expected });
+        if (result.nextExpectedRevision !== current.revision + events.length) {
+          // a retried append answered with the first append's result: the cache is behind, reload it
+          this.cache.delete(stream);
+          const fresh = await this.load(id);
+          return { events, state: fresh.state, revision: fresh.revision, position: result.position };
+        }
+        for (const event of events) current.state = this.decider.evolve(current.state, event);
+        current.revision = result.nextExpectedRevision;
+        this.remember(stream, current);
+        return { events, state: current.state, revision: current.revision, position: result.position };
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError && attempt < this.retries && options.expectedRevision === undefined) {
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** forget a cached aggregate (tests, or after a rebuild) */
+  evict(id: string) {
+    this.cache.delete(this.streamName(id));
+  }
+
+  private remember(stream: string, cached: Cached<S>) {
+    this.cache.set(stream, cached);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+export function toDomain<E>(event: RecordedEvent): E {
+  return { type: event.type, data: event.data } as E;
+}

@@ -1,0 +1,6 @@
+export * from './event-store.port';
+export * from './decider';
+export * from './aggregate.repository';
+export * from './projection';
+export * from './subscription';
+export * from './sqlite/sqlite.event-store';

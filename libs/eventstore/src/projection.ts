@@ -1,0 +1,183 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EventStore, RecordedEvent, Subscription } from './event-store.port';
+
+/**
+ * A read model kept in SQLite. `apply` runs inside the runner's transaction, together with the checkpoint
+ * update, so a projection is idempotent: an event at or below the stored checkpoint is never applied twice.
+ * Bump `version` when the schema or logic changes: the runner drops and rebuilds it from the log.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly version: number;
+  /** event types this projection reads; the checkpoint moves past every other type */
+  readonly handles: readonly string[];
+  setup(db: Database.Database): void;
+  drop(db: Database.Database): void;
+  apply(event: RecordedEvent, db: Database.Database): void;
+}
+
+/** The SQLite file that holds a service's read models and the checkpoints of its log readers. */
+export class ReadModelDatabase {
+  readonly db: Database.Database;
+  private readonly getCheckpoint;
+  private readonly putCheckpoint;
+
+  constructor(filename: string) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.db = new Database(filename);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0)',
+    );
+    this.getCheckpoint = this.db.prepare<[string], { position: number; version: number }>(
+      'SELECT position, version FROM checkpoints WHERE name = ?',
+    );
+    this.putCheckpoint = this.db.prepare(
+      'INSERT INTO checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
+    );
+  }
+
+  checkpoint(name: string): { position: number; version: number } | null {
+    return this.getCheckpoint.get(name) ?? null;
+  }
+
+  saveCheckpoint(name: string, position: number, version = 0) {
+    this.putCheckpoint.run(name, position, version);
+  }
+
+  close() {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export interface RebuildProgress {
+  done: number;
+  total: number;
+  position: number;
+}
+
+/**
+ * Runs a service's projections from one catch-up subscription. Each batch is applied to every projection
+ * whose checkpoint is behind, in one transaction with the checkpoints.
+ */
+export class ProjectionRunner {
+  private subscription: Subscription | null = null;
+  private position = 0;
+  private waiters: { position: number; resolve: () => void }[] = [];
+  private failure: unknown = null;
+  private readonly handled: Map<string, Set<string>>;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelDatabase,
+    readonly projections: readonly Projection[],
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    this.handled = new Map(projections.map((p) => [p.name, new Set(p.handles)]));
+  }
+
+  /** prepares tables (rebuilding projections whose version changed) and starts following the log */
+  start() {
+    const db = this.readModels.db;
+    for (const p of this.projections) {
+      const cp = this.readModels.checkpoint(`projection:${p.name}`);
+      if (cp && cp.version !== p.version) {
+        db.transaction(() => {
+          p.drop(db);
+          this.readModels.saveCheckpoint(`projection:${p.name}`, 0, p.version);
+        })();
+      }
+      p.setup(db);
+      if (!cp) this.readModels.saveCheckpoint(`projection:${p.name}`, 0, p.version);
+    }
+    this.position = Math.min(...this.projections.map((p) => this.readModels.checkpoint(`projection:${p.name}`)!.position));
+    this.failure = null;
+    this.subscription = this.store.subscribeToAll({
+      after: this.position,
+      batchSize: 1000,
+      handler: (events) => this.applyBatch(events),
+      onError: (error) => {
+        this.failure = error;
+        this.onError(error);
+      },
+    });
+  }
+
+  /** apply a batch synchronously (the subscription and the rebuild both use it) */
+  applyBatch(events: RecordedEvent[]) {
+    const db = this.readModels.db;
+    db.transaction(() => {
+      for (const p of this.projections) {
+        const name = `projection:${p.name}`;
+        const from = this.readModels.checkpoint(name)!.position;
+        const types = this.handled.get(p.name)!;
+        for (const event of events) {
+          if (event.position > from && types.has(event.type)) p.apply(event, db);
+        }
+        this.readModels.saveCheckpoint(name, events[events.length - 1].position, p.version);
+      }
+    })();
+    this.position = events[events.length - 1].position;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.position <= this.position) w.resolve();
+      return w.position > this.position;
+    });
+  }
+
+  get checkpoint() {
+    return this.position;
+  }
+
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  /** resolves once every projection has applied the log up to `position` (read-your-writes) */
+  waitFor(position: number, timeoutMs = 5000): Promise<void> {
+    if (position <= this.position) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read models did not reach position ${position} in ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  async stop() {
+    await this.subscription?.stop();
+    this.subscription = null;
+  }
+
+  /** drop every read model and replay the whole log; safe to interrupt (checkpoints move with the data) */
+  async rebuild(onProgress?: (p: RebuildProgress) => void, batchSize = 5000) {
+    const running = this.subscription !== null;
+    await this.stop();
+    const db = this.readModels.db;
+    db.transaction(() => {
+      for (const p of this.projections) {
+        p.drop(db);
+        p.setup(db);
+        this.readModels.saveCheckpoint(`projection:${p.name}`, 0, p.version);
+      }
+    })();
+    this.position = 0;
+    const total = await this.store.headPosition();
+    let done = 0;
+    for (;;) {
+      const batch = await this.store.readAll({ after: this.position, maxCount: batchSize });
+      if (batch.length === 0) break;
+      this.applyBatch(batch);
+      done += batch.length;
+      onProgress?.({ done, total, position: this.position });
+    }
+    if (running) this.start();
+    return { events: done, position: this.position };
+  }
+}

@@ -1,0 +1,68 @@
+import { EventStore, SubscribeOptions, Subscription } from './event-store.port';
+
+export interface PollingOptions {
+  pollIntervalMs: number;
+  /** registers a wake-up callback for local appends; returns the unregister function */
+  onAppend?: (wake: () => void) => () => void;
+}
+
+/**
+ * Catch-up subscription over `readAll`: reads batches after the checkpoint, hands them to the handler,
+ * and when it reaches the head waits for a local append (or the poll interval, for other writers).
+ */
+export function pollingSubscription(store: EventStore, options: SubscribeOptions, polling: PollingOptions): Subscription {
+  let position = options.after ?? 0;
+  let running = true;
+  let wake: (() => void) | null = null;
+  const batchSize = options.batchSize ?? 500;
+  const unregister = polling.onAppend?.(() => wake?.());
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, polling.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const loop = (async () => {
+    while (running) {
+      let batch;
+      try {
+        batch = await store.readAll({ after: position, maxCount: batchSize });
+      } catch (error) {
+        if (!running) return;
+        options.onError?.(error);
+        await sleep();
+        continue;
+      }
+      if (batch.length === 0) {
+        await sleep();
+        continue;
+      }
+      try {
+        await options.handler(batch);
+      } catch (error) {
+        running = false;
+        options.onError?.(error);
+        return;
+      }
+      position = batch[batch.length - 1].position;
+    }
+  })();
+
+  return {
+    get position() {
+      return position;
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      unregister?.();
+      await loop;
+    },
+  };
+}

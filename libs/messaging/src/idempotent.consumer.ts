@@ -1,0 +1,51 @@
+import { BusMessage, deadLetterTopic, HEADER, MessageBus } from './message-bus.port';
+
+export interface ParseResult<T> {
+  ok: boolean;
+  value?: T;
+  reason?: string;
+}
+
+export interface ConsumerOptions<T> {
+  bus: MessageBus;
+  topic: string;
+  group: string;
+  /** validates a message against the integration contract */
+  parse: (message: BusMessage) => ParseResult<T>;
+  /**
+   * applies a valid message. It must be idempotent: services append their own event with an id derived
+   * from the source event id (and guard on the source revision), so a redelivery changes nothing.
+   */
+  handle: (value: T, message: BusMessage) => Promise<void>;
+  onDeadLetter?: (message: BusMessage, reason: string) => void;
+}
+
+/**
+ * Subscribes a handler; what cannot be parsed or validated goes to the topic's dead-letter topic with the
+ * reason, and consumption goes on. An exception from `handle` is not a dead letter: it is a failure to
+ * process, and the bus delivers the message again.
+ */
+export async function consume<T>(options: ConsumerOptions<T>): Promise<void> {
+  await options.bus.subscribe(options.topic, options.group, async (message) => {
+    const parsed = options.parse(message);
+    if (!parsed.ok) {
+      const reason = parsed.reason ?? 'invalid message';
+      await options.bus.publish([
+        {
+          topic: deadLetterTopic(options.topic),
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            [HEADER.deadLetterReason]: reason,
+            [HEADER.deadLetterSourceTopic]: options.topic,
+            [HEADER.deadLetterGroup]: options.group,
+          },
+        },
+      ]);
+      options.onDeadLetter?.(message, reason);
+      return;
+    }
+    await options.handle(parsed.value as T, message);
+  });
+}

@@ -1,0 +1,4 @@
+export * from './message-bus.port';
+export * from './in-process/in-process.message-bus';
+export * from './outbox.relay';
+export * from './idempotent.consumer';

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { REGIONS } from '@lib/contracts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
+
+/** settings every service reads; each service extends this with its own */
+export const baseConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REGION: z.enum(REGIONS).default('us'),
+  OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  SERVICE_TOKENS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().min(32, 'each service token must be at least 32 characters'))),
+  ACCESS_TOKEN_TTL_SECONDS: seconds(900),
+  REFRESH_TOKEN_TTL_SECONDS: seconds(30 * 24 * 3600),
+  INVITATION_TTL_SECONDS: seconds(7 * 24 * 3600),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
+  /** where verifiers fetch identity's public keys when identity runs in another process */
+  JWKS_URL: z.string().url().optional(),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/**
+ * Parses the environment once, at boot. A bad value throws a ConfigError naming each variable at fault;
+ * the result is frozen.
+ */
+export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const value = { ...result.data };
+  if ('DATA_DIR' in value) value.DATA_DIR = resolve(String(value.DATA_DIR));
+  return Object.freeze(value);
+}
+
+/**
+ * The operator token: the configured one, or one generated on first start and kept (mode 0600) under the
+ * data directory, so a newcomer can provision an organization without configuring anything.
+ */
+export function resolveOperatorToken(config: Pick<BaseConfig, 'OPERATOR_TOKEN' | 'DATA_DIR'>): {
+  token: string;
+  generatedAt?: string;
+} {
+  if (config.OPERATOR_TOKEN) return { token: config.OPERATOR_TOKEN };
+  const file = join(config.DATA_DIR, 'operator-token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generatedAt: file };
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const token = `op_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { token, generatedAt: file };
+}

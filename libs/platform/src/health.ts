@@ -1,0 +1,76 @@
+import { Controller, Get, Global, Injectable, Module } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+
+export type ReadinessCheck = () => Promise<Record<string, unknown> | void>;
+
+/** services register what "ready" means for them: store answers, bus answers, read models caught up */
+@Injectable()
+export class ReadinessRegistry {
+  private readonly checks = new Map<string, ReadinessCheck>();
+  register(name: string, check: ReadinessCheck) {
+    this.checks.set(name, check);
+  }
+  entries() {
+    return [...this.checks.entries()];
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly registry: ReadinessRegistry,
+  ) {}
+
+  /** the process is up and its event loop answers */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([async () => this.indicator.check('process').up({ pid: process.pid })]);
+  }
+
+  /** every dependency answers and the read models have caught up */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check(
+      this.registry.entries().map(([name, check]) => async (): Promise<HealthIndicatorResult> => {
+        const indicator = this.indicator.check(name);
+        try {
+          const details = await withTimeout(check(), 2000);
+          return indicator.up(details ?? {});
+        } catch (error) {
+          return indicator.down({ reason: (error as Error).message });
+        }
+      }),
+    );
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController],
+  providers: [ReadinessRegistry],
+  exports: [ReadinessRegistry],
+})
+export class PlatformModule {}

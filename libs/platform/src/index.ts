@@ -1,0 +1,5 @@
+export * from './config';
+export * from './http';
+export * from './health';
+export * from './problem-details.filter';
+export * from './ids';

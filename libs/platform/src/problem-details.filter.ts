@@ -1,0 +1,116 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { DomainError, DomainErrorKind, WrongExpectedRevisionError } from '@lib/eventstore';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  code?: string;
+  [extension: string]: unknown;
+}
+
+const KIND_STATUS: Record<DomainErrorKind, number> = {
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  gone: 410,
+  unprocessable: 422,
+  invalid: 400,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** an error that already carries problem details (validation, throttling) */
+export class ProblemException extends HttpException {
+  constructor(status: number, detail: string, extensions: Record<string, unknown> = {}, readonly headers: Record<string, string> = {}) {
+    super({ detail, ...extensions }, status);
+  }
+}
+
+export function toProblem(error: unknown, instance?: string): { problem: ProblemDetails; headers: Record<string, string> } {
+  let status = 500;
+  let detail = 'an unexpected error occurred';
+  let extensions: Record<string, unknown> = {};
+  let headers: Record<string, string> = {};
+  if (error instanceof DomainError) {
+    status = KIND_STATUS[error.kind];
+    detail = error.message;
+    extensions = { code: error.code, ...(error.details ?? {}) };
+  } else if (error instanceof WrongExpectedRevisionError) {
+    status = 409;
+    detail = 'the resource was changed by another request; read it again and retry';
+    extensions = { code: 'concurrent-modification' };
+  } else if (error instanceof HttpException) {
+    status = error.getStatus();
+    const body = error.getResponse();
+    if (error instanceof ProblemException) headers = error.headers;
+    if (typeof body === 'string') detail = body;
+    else if (body && typeof body === 'object') {
+      const { message, detail: d, error: _e, statusCode: _s, ...rest } = body as Record<string, unknown>;
+      if (Array.isArray(message)) {
+        detail = 'the request is invalid';
+        extensions.errors = message;
+      } else detail = String(d ?? message ?? error.message);
+      extensions = { ...extensions, ...rest };
+    }
+  } else if (isFastifyError(error)) {
+    status = error.statusCode;
+    detail = error.message;
+  }
+  const title = TITLES[status] ?? HttpStatus[status] ?? 'Error';
+  return {
+    problem: {
+      type: `https://problems.orgs-control-plane.dev/${status}`,
+      title,
+      status,
+      detail,
+      ...(instance ? { instance } : {}),
+      ...extensions,
+    },
+    headers,
+  };
+}
+
+function isFastifyError(error: unknown): error is { statusCode: number; message: string } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { statusCode?: unknown }).statusCode === 'number' &&
+    (error as { statusCode: number }).statusCode >= 400 &&
+    (error as { statusCode: number }).statusCode < 500
+  );
+}
+
+/** every error leaves as RFC 9457 problem details (application/problem+json) */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(error: unknown, host: ArgumentsHost) {
+    const context = host.switchToHttp();
+    const request = context.getRequest<{ url?: string; method?: string }>();
+    const reply = context.getResponse();
+    const { problem, headers } = toProblem(error, request.url);
+    if (problem.status >= 500) this.logger.error({ err: error, url: request.url }, 'request failed');
+    reply.status(problem.status);
+    for (const [k, v] of Object.entries(headers)) reply.header(k, v);
+    reply.header('content-type', 'application/problem+json; charset=utf-8');
+    reply.send(JSON.stringify(problem));
+  }
+}
