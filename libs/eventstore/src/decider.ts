@@ -23,7 +23,9 @@ export type DomainErrorKind =
   | 'forbidden'
   | 'gone'
   | 'unprocessable'
-  | 'invalid';
+  | 'invalid'
+  /** the resource lives in another region's stack */
+  | 'misdirected';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

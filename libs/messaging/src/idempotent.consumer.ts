@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BusMessage, deadLetterTopic, HEADER, MessageBus } from './message-bus.port';
 
 export interface ParseResult<T> {
@@ -48,4 +49,14 @@ export async function consume<T>(options: ConsumerOptions<T>): Promise<void> {
     }
     await options.handle(parsed.value as T, message);
   });
+}
+
+/**
+ * A deterministic event id for what a consumer appends because of a source event: the same source event
+ * (redelivered) always yields the same id, so the store refuses to record it twice.
+ */
+export function derivedEventId(consumer: string, sourceEventId: string, index = 0): string {
+  const hash = createHash('sha256').update(`${consumer}\u0000${sourceEventId}\u0000${index}`).digest('hex');
+  const variant = ((parseInt(hash[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-5${hash.slice(13, 16)}-${variant}${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
 }

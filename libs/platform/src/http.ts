@@ -43,6 +43,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     logger: options.logger ?? ['error', 'warn', 'log'],
     bufferLogs: false,
   });
+  // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   configureHttpApp(app, options.title);
   return app;
 }

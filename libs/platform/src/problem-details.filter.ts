@@ -18,6 +18,7 @@ const KIND_STATUS: Record<DomainErrorKind, number> = {
   gone: 410,
   unprocessable: 422,
   invalid: 400,
+  misdirected: 421,
 };
 
 const TITLES: Record<number, string> = {
@@ -30,6 +31,7 @@ const TITLES: Record<number, string> = {
   410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',

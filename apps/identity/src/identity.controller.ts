@@ -1,0 +1,78 @@
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { IdentityService } from './identity.service';
+import { RefreshDto, RegisterUserDto, SelectOrganizationDto, SignInDto } from './users/users.dto';
+import { Inject } from '@nestjs/common';
+import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
+import { decodeJwt } from 'jose';
+
+const correlation = (value: unknown) => (typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value) ? value : undefined);
+type User = Extract<Principal, { kind: 'user' }>;
+
+@ApiTags('identity')
+@UseGuards(AuthGuard)
+@Controller()
+export class IdentityController {
+  constructor(
+    private readonly identity: IdentityService,
+    @Inject(IDENTITY_RUNTIME) private readonly runtime: IdentityRuntime,
+  ) {}
+
+  @Post('v1/users')
+  @ApiOperation({ summary: 'Sign up' })
+  register(@Body() body: RegisterUserDto, @Headers('x-correlation-id') cid?: string) {
+    return this.identity.register(body, correlation(cid));
+  }
+
+  @Post('v1/sessions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in: an unscoped access token, a refresh token, and the organizations with their roles' })
+  signIn(@Body() body: SignInDto, @Ip() ip: string) {
+    return this.identity.signIn(body.email, body.password, ip);
+  }
+
+  @Post('v1/sessions/organization')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @Auth('user')
+  @ApiOperation({ summary: 'Pick the organization to work in: an access token scoped to it' })
+  select(@Body() body: SelectOrganizationDto, @CurrentPrincipal() principal: User, @Req() request: { headers: { authorization?: string } }) {
+    const sid = decodeJwt(request.headers.authorization!.replace(/^Bearer\s+/i, '')).sid;
+    return this.identity.selectOrganization(principal, body.organizationId, typeof sid === 'string' ? sid : undefined);
+  }
+
+  @Post('v1/sessions/refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate the refresh token and get a new access token (same organization scope)' })
+  refresh(@Body() body: RefreshDto) {
+    return this.identity.refresh(body.refreshToken);
+  }
+
+  @Post('v1/sessions/sign-out')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End the session: its refresh token is refused from now on' })
+  async signOut(@Body() body: RefreshDto) {
+    await this.identity.signOut(body.refreshToken);
+  }
+
+  @Get('v1/me')
+  @ApiBearerAuth()
+  @Auth('user')
+  me(@CurrentPrincipal() principal: User) {
+    return this.identity.me(principal.userId);
+  }
+
+  @Get('v1/me/invitations')
+  @ApiBearerAuth()
+  @Auth('user')
+  invitations(@CurrentPrincipal() principal: User) {
+    return this.identity.myInvitations(principal.email);
+  }
+
+  @Get('.well-known/jwks.json')
+  @ApiOperation({ summary: 'Public keys that verify access tokens' })
+  jwks() {
+    return this.runtime.keys.jwks();
+  }
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AUTH_CONFIG, AuthConfig, AuthGuard, LocalKeySet, TokenVerifier } from '@lib/auth';
+import { ReadinessRegistry } from '@lib/platform';
+import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
+import { IdentityService } from './identity.service';
+import { IdentityController } from './identity.controller';
+
+class IdentityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(IDENTITY_RUNTIME) private readonly runtime: IdentityRuntime,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
+  async onModuleInit() {
+    await this.runtime.start();
+  }
+
+  async onApplicationBootstrap() {
+    this.runtime.startRelay();
+    this.readiness.register('identity.store', async () => {
+      await this.runtime.store.ping();
+    });
+    this.readiness.register('identity.bus', async () => {
+      await this.runtime.bus.ping();
+    });
+    this.readiness.register('identity.relay', async () => ({ lag: await this.runtime.relay.lag() }));
+  }
+
+  async onApplicationShutdown() {
+    await this.runtime.stop();
+  }
+}
+
+@Module({})
+export class IdentityModule {
+  static register(runtime: IdentityRuntime): DynamicModule {
+    // identity verifies its own tokens with its own keys
+    const keys = new LocalKeySet();
+    keys.publish(runtime.keys.jwks());
+    const auth: AuthConfig = {
+      verifier: new TokenVerifier({ local: keys }),
+      operatorToken: runtime.operatorToken,
+      serviceTokens: runtime.config.SERVICE_TOKENS,
+    };
+    return {
+      module: IdentityModule,
+      controllers: [IdentityController],
+      providers: [
+        { provide: IDENTITY_RUNTIME, useValue: runtime },
+        { provide: AUTH_CONFIG, useValue: auth },
+        AuthGuard,
+        IdentityService,
+        IdentityLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { Decider, DomainError, assertNever } from '@lib/eventstore';
+import { Role } from '@lib/contracts';
+
+export const userStream = (userId: string) => `user-${userId}`;
+export const emailStream = (email: string) => `email-${email}`;
+
+export type UserEvent =
+  | { type: 'UserRegistered'; data: { userId: string; email: string; displayName: string; passwordHash: string } }
+  | { type: 'MembershipGranted'; data: { organizationId: string; role: Role; sourceRevision: number } }
+  | { type: 'MembershipRoleChanged'; data: { organizationId: string; role: Role; sourceRevision: number } }
+  | { type: 'MembershipRevoked'; data: { organizationId: string; sourceRevision: number } };
+
+export type UserCommand =
+  | { type: 'RegisterUser'; userId: string; email: string; displayName: string; passwordHash: string }
+  /** what identity learned from organization's integration events; `sourceRevision` orders and de-duplicates */
+  | { type: 'RecordMembership'; organizationId: string; change: 'granted' | 'role-changed' | 'revoked'; role?: Role; sourceRevision: number };
+
+export interface UserState {
+  registered: boolean;
+  userId: string;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  memberships: Map<string, Role>;
+  /** last organization-stream revision applied, per organization */
+  applied: Map<string, number>;
+}
+
+export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
+  initialState: () => ({
+    registered: false,
+    userId: '',
+    email: '',
+    displayName: '',
+    passwordHash: '',
+    memberships: new Map(),
+    applied: new Map(),
+  }),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'UserRegistered':
+        return { ...state, registered: true, ...event.data };
+      case 'MembershipGranted':
+      case 'MembershipRoleChanged':
+        state.memberships.set(event.data.organizationId, event.data.role);
+        state.applied.set(event.data.organizationId, event.data.sourceRevision);
+        return state;
+      case 'MembershipRevoked':
+        state.memberships.delete(event.data.organizationId);
+        state.applied.set(event.data.organizationId, event.data.sourceRevision);
+        return state;
+      default:
+        return assertNever(event);
+    }
+  },
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterUser': {
+        if (state.registered) throw new DomainError('conflict', 'a user with this email already exists', 'email-taken');
+        const { type: _t, ...data } = command;
+        return [{ type: 'UserRegistered', data }];
+      }
+      case 'RecordMembership': {
+        const last = state.applied.get(command.organizationId) ?? -1;
+        if (command.sourceRevision <= last) return []; // already applied, or older than what we know
+        const { organizationId, sourceRevision } = command;
+        if (command.change === 'revoked') return [{ type: 'MembershipRevoked', data: { organizationId, sourceRevision } }];
+        const role = command.role!;
+        return command.change === 'granted'
+          ? [{ type: 'MembershipGranted', data: { organizationId, role, sourceRevision } }]
+          : [{ type: 'MembershipRoleChanged', data: { organizationId, role, sourceRevision } }];
+      }
+      default:
+        return assertNever(command);
+    }
+  },
+};

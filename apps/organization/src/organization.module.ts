@@ -1,0 +1,63 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
+import { ReadinessRegistry } from '@lib/platform';
+import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtime';
+import { OrganizationsService } from './organizations/organizations.service';
+import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
+import { AuthzController } from './authz/authz.controller';
+
+class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(ORGANIZATION_RUNTIME) private readonly runtime: OrganizationRuntime,
+    private readonly readiness: ReadinessRegistry,
+  ) {}
+
+  /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
+  async onModuleInit() {
+    await this.runtime.start();
+  }
+
+  async onApplicationBootstrap() {
+    this.runtime.startRelay();
+    this.readiness.register('organization.store', async () => {
+      await this.runtime.store.ping();
+    });
+    this.readiness.register('organization.bus', async () => {
+      await this.runtime.bus.ping();
+    });
+    this.readiness.register('organization.read-models', async () => {
+      if (this.runtime.projections.failed) throw new Error(`projections stopped: ${String(this.runtime.projections.failed)}`);
+      const head = await this.runtime.store.headPosition();
+      const lag = head - this.runtime.projections.checkpoint;
+      if (lag > 1000) throw new Error(`read models are ${lag} events behind`);
+      return { position: this.runtime.projections.checkpoint, lag };
+    });
+  }
+
+  async onApplicationShutdown() {
+    await this.runtime.stop();
+  }
+}
+
+/** wiring only: the runtime is built by the caller (standalone or the service's own main) */
+@Module({})
+export class OrganizationModule {
+  static register(runtime: OrganizationRuntime): DynamicModule {
+    const auth: AuthConfig = {
+      verifier: new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }),
+      operatorToken: runtime.operatorToken,
+      serviceTokens: runtime.config.SERVICE_TOKENS,
+    };
+    return {
+      module: OrganizationModule,
+      controllers: [OrganizationsController, InvitationsController, AuthzController],
+      providers: [
+        { provide: ORGANIZATION_RUNTIME, useValue: runtime },
+        { provide: AUTH_CONFIG, useValue: auth },
+        AuthGuard,
+        OrganizationsService,
+        OrganizationLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, SqliteEventStore } from '@lib/eventstore';
+import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
+import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { OrganizationCommand, organizationDecider, OrganizationState } from './organizations/organization.decider';
+import { OrganizationEvent, organizationStream } from './organizations/organization.events';
+import { organizationProjections } from './organizations/projections/organization-read-models';
+import { KnownUserCommand, knownUserDecider, KnownUserEvent, KnownUserState, knownUserStream } from './directory/known-user';
+import { toIntegrationMessage } from './organizations/organization.integration';
+import { handleIdentityMessage, parseIdentityMessage } from './directory/identity.consumer';
+import { OrganizationConfig } from './config';
+
+export const ORGANIZATION_RUNTIME = Symbol('ORGANIZATION_RUNTIME');
+
+/**
+ * Everything the organization service owns, built from its configuration: its event store, read models,
+ * outbox relay and bus consumer. Nest wiring (organization.module.ts) only hands it to controllers.
+ */
+export class OrganizationRuntime {
+  readonly organizations: AggregateRepository<OrganizationCommand, OrganizationEvent, OrganizationState>;
+  readonly knownUsers: AggregateRepository<KnownUserCommand, KnownUserEvent, KnownUserState>;
+  readonly projections: ProjectionRunner;
+  readonly relay: OutboxRelay;
+  private started = false;
+
+  constructor(
+    readonly config: OrganizationConfig,
+    readonly store: EventStore,
+    readonly readModels: ReadModelDatabase,
+    readonly bus: MessageBus,
+    readonly operatorToken: string,
+  ) {
+    this.organizations = new AggregateRepository(store, organizationDecider, organizationStream, { cacheSize: 50_000 });
+    this.knownUsers = new AggregateRepository(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
+    this.projections = new ProjectionRunner(store, readModels, organizationProjections, (e) =>
+      console.error('organization projections stopped', e),
+    );
+    this.relay = new OutboxRelay({
+      name: 'organization',
+      store,
+      bus,
+      checkpoints: readModels,
+      toMessage: toIntegrationMessage,
+      onError: (e) => console.error('organization relay', (e as Error).message),
+    });
+  }
+
+  static open(config: OrganizationConfig, bus: MessageBus, operatorToken: string) {
+    const dir = join(config.DATA_DIR, 'organization');
+    const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+    const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
+    return new OrganizationRuntime(config, store, readModels, bus, operatorToken);
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    this.projections.start();
+    await consume({
+      bus: this.bus,
+      topic: IDENTITY_EVENTS_TOPIC,
+      group: 'organization',
+      parse: parseIdentityMessage,
+      handle: (event) => handleIdentityMessage(this.knownUsers, event),
+      onDeadLetter: (_m, reason) => console.warn(`organization: dead-lettered an identity event: ${reason}`),
+    });
+  }
+
+  /** publishing starts once every consumer in the process has subscribed */
+  startRelay() {
+    this.relay.start();
+  }
+
+  async stop() {
+    if (!this.started) return;
+    this.started = false;
+    await this.relay.stop();
+    await this.projections.stop();
+    await this.store.close();
+    this.readModels.close();
+  }
+
+  static readonly topic = ORGANIZATION_EVENTS_TOPIC;
+}

@@ -1,0 +1,318 @@
+import { DomainError, Decider, assertNever } from '@lib/eventstore';
+import { can, Permission } from '@lib/auth';
+import { Region, Role } from '@lib/contracts';
+import { OrganizationEvent } from './organization.events';
+
+/** who asks: the operator, or a user (their current role is read from the state, never from a token) */
+export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
+
+export type OrganizationCommand = { at: string; actor: Actor } & (
+  | {
+      type: 'ProvisionOrganization';
+      organizationId: string;
+      name: string;
+      region: Region;
+      admin: { email: string; userId: string | null };
+      invitationId: string;
+      invitationExpiresAt: string;
+    }
+  | { type: 'RenameOrganization'; name: string }
+  | { type: 'SuspendOrganization'; reason: string }
+  | { type: 'ReactivateOrganization' }
+  | { type: 'InviteMember'; invitationId: string; email: string; role: Role; expiresAt: string }
+  | { type: 'RevokeInvitation'; invitationId: string }
+  | { type: 'AcceptInvitation'; invitationId: string; userId: string; email: string }
+  | { type: 'ChangeMemberRole'; userId: string; role: Role }
+  | { type: 'RemoveMember'; userId: string }
+);
+
+export interface Member {
+  userId: string;
+  email: string;
+  role: Role;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  status: 'pending' | 'accepted' | 'revoked';
+}
+
+export interface OrganizationState {
+  exists: boolean;
+  id: string;
+  name: string;
+  region: Region | null;
+  status: 'active' | 'suspended';
+  members: Map<string, Member>;
+  memberByEmail: Map<string, string>;
+  admins: number;
+  invitations: Map<string, Invitation>;
+  /** email → id of its latest pending invitation */
+  pendingByEmail: Map<string, string>;
+}
+
+export const initialOrganizationState = (): OrganizationState => ({
+  exists: false,
+  id: '',
+  name: '',
+  region: null,
+  status: 'active',
+  members: new Map(),
+  memberByEmail: new Map(),
+  admins: 0,
+  invitations: new Map(),
+  pendingByEmail: new Map(),
+});
+
+export function evolveOrganization(state: OrganizationState, event: OrganizationEvent): OrganizationState {
+  switch (event.type) {
+    case 'OrganizationProvisioned':
+      state.exists = true;
+      state.id = event.data.organizationId;
+      state.name = event.data.name;
+      state.region = event.data.region;
+      return state;
+    case 'OrganizationRenamed':
+      state.name = event.data.name;
+      return state;
+    case 'OrganizationSuspended':
+      state.status = 'suspended';
+      return state;
+    case 'OrganizationReactivated':
+      state.status = 'active';
+      return state;
+    case 'InvitationCreated': {
+      const { invitationId, email, role, expiresAt } = event.data;
+      state.invitations.set(invitationId, { id: invitationId, email, role, expiresAt, status: 'pending' });
+      state.pendingByEmail.set(email, invitationId);
+      return state;
+    }
+    case 'InvitationRevoked':
+    case 'InvitationAccepted': {
+      const invitation = state.invitations.get(event.data.invitationId);
+      if (invitation) {
+        invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : 'accepted';
+        if (state.pendingByEmail.get(invitation.email) === invitation.id) state.pendingByEmail.delete(invitation.email);
+      }
+      return state;
+    }
+    case 'MemberAdded': {
+      const { userId, email, role } = event.data;
+      state.members.set(userId, { userId, email, role });
+      state.memberByEmail.set(email, userId);
+      if (role === 'Admin') state.admins += 1;
+      return state;
+    }
+    case 'MemberRoleChanged': {
+      const member = state.members.get(event.data.userId);
+      if (member) {
+        if (member.role === 'Admin') state.admins -= 1;
+        member.role = event.data.to;
+        if (member.role === 'Admin') state.admins += 1;
+      }
+      return state;
+    }
+    case 'MemberRemoved': {
+      const member = state.members.get(event.data.userId);
+      if (member) {
+        if (member.role === 'Admin') state.admins -= 1;
+        state.members.delete(member.userId);
+        state.memberByEmail.delete(member.email);
+      }
+      return state;
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+const notFound = () => new DomainError('not_found', 'organization not found', 'organization-not-found');
+
+/** the actor's current role in this organization, or null */
+export function roleOf(state: OrganizationState, actor: Actor): Role | null {
+  return actor.kind === 'user' ? (state.members.get(actor.userId)?.role ?? null) : null;
+}
+
+function authorize(state: OrganizationState, actor: Actor, permission: Permission) {
+  if (actor.kind === 'operator' || actor.kind === 'system') return;
+  const role = roleOf(state, actor);
+  if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
+  if (!can(role, permission)) {
+    throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', {
+      permission,
+      role,
+    });
+  }
+}
+
+function operatorOnly(actor: Actor) {
+  if (actor.kind !== 'operator') throw new DomainError('forbidden', 'only an operator may do this', 'operator-only');
+}
+
+function active(state: OrganizationState) {
+  if (state.status === 'suspended') {
+    throw new DomainError('conflict', 'the organization is suspended; no change is accepted until it is reactivated', 'organization-suspended');
+  }
+}
+
+export function decideOrganization(command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] {
+  if (command.type === 'ProvisionOrganization') {
+    operatorOnly(command.actor);
+    if (state.exists) throw new DomainError('conflict', 'the organization already exists', 'organization-exists');
+    const { organizationId, name, region, admin } = command;
+    const provisioned: OrganizationEvent = { type: 'OrganizationProvisioned', data: { organizationId, name, region } };
+    if (admin.userId) {
+      return [
+        provisioned,
+        {
+          type: 'MemberAdded',
+          data: { organizationId, userId: admin.userId, email: admin.email, role: 'Admin', via: 'provisioning' },
+        },
+      ];
+    }
+    return [
+      provisioned,
+      {
+        type: 'InvitationCreated',
+        data: {
+          organizationId,
+          invitationId: command.invitationId,
+          email: admin.email,
+          role: 'Admin',
+          expiresAt: command.invitationExpiresAt,
+        },
+      },
+    ];
+  }
+  if (!state.exists) throw notFound();
+  const organizationId = state.id;
+
+  switch (command.type) {
+    case 'RenameOrganization':
+      authorize(state, command.actor, 'organization.manage');
+      active(state);
+      if (command.name === state.name) return [];
+      return [{ type: 'OrganizationRenamed', data: { organizationId, name: command.name, previousName: state.name } }];
+
+    case 'SuspendOrganization':
+      operatorOnly(command.actor);
+      if (state.status === 'suspended') return [];
+      return [{ type: 'OrganizationSuspended', data: { organizationId, reason: command.reason } }];
+
+    case 'ReactivateOrganization':
+      operatorOnly(command.actor);
+      if (state.status === 'active') return [];
+      return [{ type: 'OrganizationReactivated', data: { organizationId } }];
+
+    case 'InviteMember': {
+      authorize(state, command.actor, 'members.manage');
+      active(state);
+      if (state.memberByEmail.has(command.email)) {
+        throw new DomainError('conflict', `${command.email} is already a member`, 'already-member');
+      }
+      const pendingId = state.pendingByEmail.get(command.email);
+      const pending = pendingId ? state.invitations.get(pendingId) : undefined;
+      if (pending && pending.expiresAt > command.at) {
+        throw new DomainError('conflict', `${command.email} already has a pending invitation`, 'invitation-pending', {
+          invitationId: pending.id,
+        });
+      }
+      return [
+        {
+          type: 'InvitationCreated',
+          data: {
+            organizationId,
+            invitationId: command.invitationId,
+            email: command.email,
+            role: command.role,
+            expiresAt: command.expiresAt,
+          },
+        },
+      ];
+    }
+
+    case 'RevokeInvitation': {
+      authorize(state, command.actor, 'members.manage');
+      active(state);
+      const invitation = state.invitations.get(command.invitationId);
+      if (!invitation) throw new DomainError('not_found', 'invitation not found', 'invitation-not-found');
+      if (invitation.status !== 'pending') {
+        throw new DomainError('conflict', `the invitation is already ${invitation.status}`, 'invitation-not-pending');
+      }
+      return [{ type: 'InvitationRevoked', data: { organizationId, invitationId: invitation.id, email: invitation.email } }];
+    }
+
+    case 'AcceptInvitation': {
+      const invitation = state.invitations.get(command.invitationId);
+      // an invitation addressed to someone else is reported as missing: its existence is not the caller's business
+      if (!invitation || invitation.email !== command.email) {
+        throw new DomainError('not_found', 'invitation not found', 'invitation-not-found');
+      }
+      active(state);
+      if (invitation.status === 'revoked') throw new DomainError('forbidden', 'the invitation was revoked', 'invitation-revoked');
+      if (state.members.has(command.userId)) {
+        throw new DomainError('conflict', 'you are already a member of this organization', 'already-member');
+      }
+      if (invitation.status === 'accepted') {
+        throw new DomainError('conflict', 'the invitation was already used', 'invitation-used');
+      }
+      if (invitation.expiresAt <= command.at) {
+        throw new DomainError('gone', `the invitation expired at ${invitation.expiresAt}`, 'invitation-expired');
+      }
+      return [
+        {
+          type: 'InvitationAccepted',
+          data: { organizationId, invitationId: invitation.id, email: invitation.email, userId: command.userId },
+        },
+        {
+          type: 'MemberAdded',
+          data: { organizationId, userId: command.userId, email: invitation.email, role: invitation.role, via: 'invitation' },
+        },
+      ];
+    }
+
+    case 'ChangeMemberRole': {
+      authorize(state, command.actor, 'members.manage');
+      active(state);
+      const member = state.members.get(command.userId);
+      if (!member) throw new DomainError('not_found', 'member not found', 'member-not-found');
+      if (member.role === command.role) return [];
+      if (member.role === 'Admin' && state.admins <= 1) {
+        throw new DomainError('conflict', 'an organization keeps at least one Admin: promote another member first', 'last-admin');
+      }
+      return [{ type: 'MemberRoleChanged', data: { organizationId, userId: member.userId, from: member.role, to: command.role } }];
+    }
+
+    case 'RemoveMember': {
+      const self = command.actor.kind === 'user' && command.actor.userId === command.userId;
+      if (!self) authorize(state, command.actor, 'members.manage');
+      else if (!state.members.has(command.userId)) {
+        throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
+      }
+      active(state);
+      const member = state.members.get(command.userId);
+      if (!member) throw new DomainError('not_found', 'member not found', 'member-not-found');
+      if (member.role === 'Admin' && state.admins <= 1) {
+        throw new DomainError('conflict', 'an organization keeps at least one Admin: promote another member first', 'last-admin');
+      }
+      return [
+        {
+          type: 'MemberRemoved',
+          data: { organizationId, userId: member.userId, email: member.email, role: member.role, by: self ? 'self' : 'admin' },
+        },
+      ];
+    }
+
+    default:
+      return assertNever(command);
+  }
+}
+
+export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
+  initialState: initialOrganizationState,
+  evolve: evolveOrganization,
+  decide: decideOrganization,
+};

@@ -1,0 +1,57 @@
+import { RecordedEvent } from '@lib/eventstore';
+import { BusMessage } from '@lib/messaging';
+import { Envelope, ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent, toBusMessage } from '@lib/contracts';
+import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent } from './organization.events';
+
+/** the integration event published for a stored organization event (the outbox relay's mapping) */
+export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
+  if (!event.streamName.startsWith(ORGANIZATION_STREAM_PREFIX)) return null;
+  const e = { type: event.type, data: event.data } as OrganizationEvent;
+  const base = {
+    id: event.id,
+    schemaVersion: 1 as const,
+    source: 'organization' as const,
+    subject: e.data.organizationId,
+    sourceRevision: event.revision,
+    occurredAt: String(event.metadata.at ?? event.recordedAt),
+    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
+  };
+  let integration: OrganizationIntegrationEvent;
+  switch (e.type) {
+    case 'OrganizationProvisioned':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, name: e.data.name, region: e.data.region } };
+      break;
+    case 'OrganizationRenamed':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, name: e.data.name } };
+      break;
+    case 'OrganizationSuspended':
+    case 'OrganizationReactivated':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId } };
+      break;
+    case 'MemberAdded':
+      integration = {
+        ...base,
+        type: e.type,
+        data: { organizationId: e.data.organizationId, userId: e.data.userId, email: e.data.email, role: e.data.role },
+      };
+      break;
+    case 'MemberRoleChanged':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, userId: e.data.userId, role: e.data.to } };
+      break;
+    case 'MemberRemoved':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, userId: e.data.userId } };
+      break;
+    case 'InvitationCreated':
+      integration = { ...base, type: e.type, data: { ...e.data } };
+      break;
+    case 'InvitationRevoked':
+      integration = { ...base, type: e.type, data: { ...e.data } };
+      break;
+    case 'InvitationAccepted':
+      integration = { ...base, type: e.type, data: { ...e.data } };
+      break;
+    default:
+      return null;
+  }
+  return toBusMessage(ORGANIZATION_EVENTS_TOPIC, integration as Envelope);
+}

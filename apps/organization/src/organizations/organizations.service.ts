@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, RecordedEvent } from '@lib/eventstore';
+import { can, isPermission, Permission, Principal } from '@lib/auth';
+import { ORGANIZATION_ID_PATTERN, Region, regionOfOrganization, Role } from '@lib/contracts';
+import { sortableId } from '@lib/platform';
+import { ORGANIZATION_RUNTIME, OrganizationRuntime } from '../organization.runtime';
+import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
+import { organizationStream } from './organization.events';
+import { describeAuditEntry } from './audit';
+
+type CommandBody = OrganizationCommand extends infer C ? (C extends OrganizationCommand ? Omit<C, 'at' | 'actor'> : never) : never;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class OrganizationsService {
+  constructor(@Inject(ORGANIZATION_RUNTIME) private readonly runtime: OrganizationRuntime) {}
+
+  get invitationTtlSeconds() {
+    return this.runtime.config.INVITATION_TTL_SECONDS;
+  }
+
+  private get region(): Region {
+    return this.runtime.config.REGION;
+  }
+
+  /** a well-formed id of this region, or the right error: 404 for garbage, 421 naming the region that serves it */
+  checkId(organizationId: string) {
+    const region = regionOfOrganization(organizationId);
+    if (!region || !ORGANIZATION_ID_PATTERN.test(organizationId)) {
+      throw new DomainError('not_found', 'organization not found', 'organization-not-found');
+    }
+    if (region !== this.region) {
+      throw new DomainError(
+        'misdirected',
+        `organization ${organizationId} lives in region ${region}; this stack serves region ${this.region}`,
+        'wrong-region',
+        { region },
+      );
+    }
+  }
+
+  actorOf(principal: Principal): Actor {
+    if (principal.kind === 'user') return { kind: 'user', userId: principal.userId, email: principal.email };
+    if (principal.kind === 'operator') return { kind: 'operator' };
+    return { kind: 'system' };
+  }
+
+  /** org-scoped endpoints take a user token only when it was scoped to that organization */
+  assertScoped(principal: Principal, organizationId: string) {
+    if (principal.kind === 'user' && principal.organizationId !== organizationId) {
+      throw new DomainError(
+        'forbidden',
+        'this endpoint needs an access token scoped to the organization (POST /v1/sessions/organization)',
+        'token-not-scoped',
+      );
+    }
+  }
+
+  async command(organizationId: string, principal: Principal, body: CommandBody, correlationId?: string) {
+    const at = new Date().toISOString();
+    const actor = this.actorOf(principal);
+    const command = { ...body, at, actor } as OrganizationCommand;
+    const result = await this.runtime.organizations.handle(organizationId, command, {
+      at,
+      actor: actor.kind === 'user' ? actor.userId : actor.kind,
+      ...(correlationId ? { correlationId } : {}),
+    });
+    if (result.position > 0) await this.runtime.projections.waitFor(result.position);
+    return result;
+  }
+
+  async provision(input: { name: string; region: Region; adminEmail: string }, principal: Principal, correlationId?: string) {
+    if (input.region !== this.region) {
+      throw new DomainError(
+        'unprocessable',
+        `this stack serves region ${this.region}; provision organizations of region ${input.region} on the ${input.region} stack`,
+        'wrong-region',
+        { region: this.region },
+      );
+    }
+    const organizationId = `org-${this.region}-${sortableId()}`;
+    const known = await this.runtime.knownUsers.load(input.adminEmail);
+    const invitationExpiresAt = new Date(Date.now() + this.runtime.config.INVITATION_TTL_SECONDS * 1000).toISOString();
+    const invitationId = `inv-${sortableId()}`;
+    const result = await this.command(
+      organizationId,
+      principal,
+      {
+        type: 'ProvisionOrganization',
+        organizationId,
+        name: input.name,
+        region: input.region,
+        admin: { email: input.adminEmail, userId: known.state.userId },
+        invitationId,
+        invitationExpiresAt,
+      },
+      correlationId,
+    );
+    return {
+      ...this.view(result.state),
+      admin: known.state.userId
+        ? { email: input.adminEmail, userId: known.state.userId, status: 'member' as const }
+        : { email: input.adminEmail, status: 'invited' as const, invitationId, expiresAt: invitationExpiresAt },
+    };
+  }
+
+  view(state: OrganizationState) {
+    return {
+      id: state.id,
+      name: state.name,
+      region: state.region,
+      status: state.status,
+      memberCount: state.members.size,
+    };
+  }
+
+  /** loads an organization and checks that the caller may read it with `permission` */
+  async read(organizationId: string, principal: Principal, permission: Permission) {
+    this.checkId(organizationId);
+    const { state, revision } = await this.runtime.organizations.load(organizationId);
+    if (!state.exists) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
+    if (principal.kind === 'user') {
+      this.assertScoped(principal, organizationId);
+      const role = roleOf(state, this.actorOf(principal));
+      if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
+      if (!can(role, permission)) {
+        throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', { permission, role });
+      }
+    }
+    return { state, revision };
+  }
+
+  listOrganizations(cursor: string | undefined, limit: number): Page<Record<string, unknown>> {
+    const rows = this.runtime.readModels.db
+      .prepare(
+        'SELECT id, name, region, status, member_count AS memberCount, created_at AS createdAt FROM org_organizations WHERE id > ? ORDER BY id LIMIT ?',
+      )
+      .all(cursor ?? '', limit + 1) as { id: string }[];
+    return paginate(rows, limit, (r) => r.id);
+  }
+
+  listMembers(organizationId: string, cursor: string | undefined, limit: number) {
+    const rows = this.runtime.readModels.db
+      .prepare(
+        'SELECT user_id AS userId, email, role, joined_at AS joinedAt FROM org_members WHERE org_id = ? AND user_id > ? ORDER BY user_id LIMIT ?',
+      )
+      .all(organizationId, cursor ?? '', limit + 1) as { userId: string }[];
+    return paginate(rows, limit, (r) => r.userId);
+  }
+
+  listInvitations(state: OrganizationState, now: string) {
+    return [...state.invitations.values()]
+      .filter((i) => i.status === 'pending')
+      .map((i) => ({ ...i, status: i.expiresAt <= now ? 'expired' : 'pending' }));
+  }
+
+  /** which organization an invitation belongs to (a lookup for routing; the write model decides) */
+  organizationOfInvitation(invitationId: string): string {
+    const row = this.runtime.readModels.db.prepare('SELECT org_id AS orgId FROM org_invitations WHERE id = ?').get(invitationId) as
+      | { orgId: string }
+      | undefined;
+    if (!row) throw new DomainError('not_found', 'invitation not found', 'invitation-not-found');
+    return row.orgId;
+  }
+
+  async audit(organizationId: string, cursor: string | undefined, limit: number) {
+    const from = cursor === undefined ? undefined : Number(cursor);
+    if (from !== undefined && (!Number.isInteger(from) || from < 0)) {
+      throw new DomainError('invalid', 'the cursor is not valid', 'invalid-cursor');
+    }
+    const events: RecordedEvent[] = await this.runtime.store.readStream(organizationStream(organizationId), {
+      direction: 'backwards',
+      fromRevision: from,
+      maxCount: limit + 1,
+    });
+    const page = events.slice(0, limit);
+    return {
+      items: page.map(describeAuditEntry),
+      nextCursor: events.length > limit ? String(events[limit].revision) : null,
+    };
+  }
+
+  /** for the gateway: decided from the write model's current state, whatever any token says */
+  async check(userId: string, organizationId: string, permission: string) {
+    if (!isPermission(permission)) {
+      throw new DomainError('invalid', `unknown permission ${permission}`, 'unknown-permission');
+    }
+    const region = regionOfOrganization(organizationId);
+    if (!region || region !== this.region) return { allowed: false, role: null as Role | null, reason: 'unknown-organization' };
+    const { state } = await this.runtime.organizations.load(organizationId);
+    if (!state.exists) return { allowed: false, role: null, reason: 'unknown-organization' };
+    const role = state.members.get(userId)?.role ?? null;
+    if (!role) return { allowed: false, role, reason: 'not-a-member' };
+    if (state.status === 'suspended') return { allowed: false, role, reason: 'organization-suspended' };
+    const allowed = can(role, permission);
+    return { allowed, role, ...(allowed ? {} : { reason: 'permission-denied' }) };
+  }
+}
+
+function paginate<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? key(items[items.length - 1]) : null };
+}

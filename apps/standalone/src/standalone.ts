@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { InProcessMessageBus } from '@lib/messaging';
+import { createHttpApp, PlatformModule, resolveOperatorToken } from '@lib/platform';
+import { IdentityModule } from '../../identity/src/identity.module';
+import { IdentityRuntime } from '../../identity/src/identity.runtime';
+import { identityConfigSchema } from '../../identity/src/config';
+import { OrganizationModule } from '../../organization/src/organization.module';
+import { OrganizationRuntime } from '../../organization/src/organization.runtime';
+import { loadConfig } from '@lib/platform';
+
+export const standaloneConfigSchema = identityConfigSchema;
+
+export interface Standalone {
+  app: NestFastifyApplication;
+  config: ReturnType<typeof loadConfig<typeof standaloneConfigSchema>>;
+  operatorToken: string;
+  operatorTokenFile?: string;
+  bus: InProcessMessageBus;
+  identity: IdentityRuntime;
+  organization: OrganizationRuntime;
+}
+
+/**
+ * The one-process composition: identity and organization on the embedded defaults (SQLite files under
+ * DATA_DIR, the in-process bus), served on one HTTP port. Composition is the only place that imports apps.
+ */
+export async function createStandalone(env: NodeJS.ProcessEnv = process.env, options: { logger?: false } = {}): Promise<Standalone> {
+  const config = loadConfig(standaloneConfigSchema, env);
+  const { token, generatedAt } = resolveOperatorToken(config);
+  const bus = new InProcessMessageBus();
+  const identity = await IdentityRuntime.open(config, bus, token);
+  const organization = OrganizationRuntime.open(config, bus, token);
+
+  @Module({ imports: [PlatformModule, IdentityModule.register(identity), OrganizationModule.register(organization)] })
+  class StandaloneModule {}
+
+  const app = await createHttpApp(StandaloneModule, {
+    title: 'Organizations control plane (standalone)',
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    logger: options.logger,
+  });
+  return { app, config, operatorToken: token, operatorTokenFile: generatedAt, bus, identity, organization };
+}
