@@ -64,7 +64,11 @@ export function toProblem(error: unknown, instance?: string): { problem: Problem
     if (error instanceof ProblemException) headers = error.headers;
     if (typeof body === 'string') detail = body;
     else if (body && typeof body === 'object') {
-      const { message, detail: d, error: _e, statusCode: _s, ...rest } = body as Record<string, unknown>;
+      // fields of the problem object itself are never taken from the body (a health report has its own `status`)
+      const { message, detail: d, error: _e, statusCode: _s, status: _st, type: _t, title: _ti, instance: _i, ...rest } = body as Record<
+        string,
+        unknown
+      >;
       if (Array.isArray(message)) {
         detail = 'the request is invalid';
         extensions.errors = message;
