@@ -52,7 +52,7 @@ export function parseEnvelope<S extends Record<string, z.ZodTypeAny>>(
   }
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) return { ok: false, reason: `invalid envelope: ${formatIssues(envelope.error)}` };
-  const schema = schemas[envelope.data.type];
+  const schema = Object.hasOwn(schemas, envelope.data.type) ? schemas[envelope.data.type] : undefined;
   if (!schema) return { ok: false, reason: `unknown event type ${envelope.data.type}` };
   const data = schema.safeParse(envelope.data.data);
   if (!data.success) return { ok: false, reason: `invalid ${envelope.data.type}: ${formatIssues(data.error)}` };

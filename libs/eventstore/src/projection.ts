@@ -68,6 +68,8 @@ export class ProjectionRunner {
   private position = 0;
   private waiters: { position: number; resolve: () => void }[] = [];
   private failure: unknown = null;
+  private stopped = true;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly handled: Map<string, Set<string>>;
 
   constructor(
@@ -81,6 +83,7 @@ export class ProjectionRunner {
 
   /** prepares tables (rebuilding projections whose version changed) and starts following the log */
   start() {
+    this.stopped = false;
     const db = this.readModels.db;
     for (const p of this.projections) {
       const cp = this.readModels.checkpoint(`projection:${p.name}`);
@@ -102,6 +105,8 @@ export class ProjectionRunner {
       onError: (error) => {
         this.failure = error;
         this.onError(error);
+        this.subscription = null;
+        if (!this.stopped) this.retryTimer = setTimeout(() => this.start(), 1000);
       },
     });
   }
@@ -151,6 +156,8 @@ export class ProjectionRunner {
   }
 
   async stop() {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.subscription?.stop();
     this.subscription = null;
   }

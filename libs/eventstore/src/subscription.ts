@@ -28,29 +28,32 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
       wake = done;
     });
 
+  // a failed read or a failed handler ends the subscription (as the port says); the owner restarts it
   const loop = (async () => {
-    while (running) {
-      let batch;
-      try {
-        batch = await store.readAll({ after: position, maxCount: batchSize });
-      } catch (error) {
-        if (!running) return;
-        options.onError?.(error);
-        await sleep();
-        continue;
+    try {
+      while (running) {
+        let batch;
+        try {
+          batch = await store.readAll({ after: position, maxCount: batchSize });
+        } catch (error) {
+          if (running) options.onError?.(error);
+          return;
+        }
+        if (batch.length === 0) {
+          await sleep();
+          continue;
+        }
+        try {
+          await options.handler(batch);
+        } catch (error) {
+          options.onError?.(error);
+          return;
+        }
+        position = batch[batch.length - 1].position;
       }
-      if (batch.length === 0) {
-        await sleep();
-        continue;
-      }
-      try {
-        await options.handler(batch);
-      } catch (error) {
-        running = false;
-        options.onError?.(error);
-        return;
-      }
-      position = batch[batch.length - 1].position;
+    } finally {
+      running = false;
+      unregister?.();
     }
   })();
 

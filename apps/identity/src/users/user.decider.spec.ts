@@ -90,7 +90,7 @@ interface Case {
 }
 const run = (cases: Case[]) =>
   it.each(cases)('$name', ({ given, when: command, then }) => {
-    expect(when(given, command)).toEqual(then);
+    expect(when(given, command)).toStrictEqual(then);
   });
 
 describe('the given/when helper', () => {
