@@ -5,6 +5,7 @@ import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtim
 import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
 import { AuthzController } from './authz/authz.controller';
+import { ResourcesController } from './resources/resources.controller';
 
 class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -50,7 +51,7 @@ export class OrganizationModule {
     };
     return {
       module: OrganizationModule,
-      controllers: [OrganizationsController, InvitationsController, AuthzController],
+      controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],
       providers: [
         { provide: ORGANIZATION_RUNTIME, useValue: runtime },
         { provide: AUTH_CONFIG, useValue: auth },

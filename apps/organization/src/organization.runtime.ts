@@ -9,6 +9,7 @@ import { KnownUserCommand, knownUserDecider, KnownUserEvent, KnownUserState, kno
 import { toIntegrationMessage } from './organizations/organization.integration';
 import { handleIdentityMessage, parseIdentityMessage } from './directory/identity.consumer';
 import { OrganizationConfig } from './config';
+import { SecretBox } from './resources/secret-box';
 
 export const ORGANIZATION_RUNTIME = Symbol('ORGANIZATION_RUNTIME');
 
@@ -29,6 +30,7 @@ export class OrganizationRuntime {
     readonly readModels: ReadModelDatabase,
     readonly bus: MessageBus,
     readonly operatorToken: string,
+    readonly secrets: SecretBox,
   ) {
     this.organizations = new AggregateRepository(store, organizationDecider, organizationStream, { cacheSize: 50_000 });
     this.knownUsers = new AggregateRepository(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
@@ -49,7 +51,8 @@ export class OrganizationRuntime {
     const dir = join(config.DATA_DIR, 'organization');
     const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
-    return new OrganizationRuntime(config, store, readModels, bus, operatorToken);
+    const secrets = SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(dir, 'master.key'));
+    return new OrganizationRuntime(config, store, readModels, bus, operatorToken, secrets);
   }
 
   async start() {

@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { Envelope } from './envelope';
-import { REGIONS, ROLES } from './regions';
+import { REGIONS, RESOURCE_TYPES, ROLES } from './regions';
 
 export const ORGANIZATION_EVENTS_TOPIC = 'organization.events.v1';
 
 const org = { organizationId: z.string().min(1) };
 const role = z.enum(ROLES);
+/** what other services may know of an org-level resource: never its config or secret */
+const resource = {
+  ...org,
+  resourceId: z.string().min(1),
+  resourceType: z.enum(RESOURCE_TYPES),
+  kind: z.string().min(1),
+  name: z.string(),
+  status: z.enum(['active', 'disabled', 'deleted']),
+};
 
 export const organizationEventSchemas = {
   OrganizationProvisioned: z.object({ ...org, name: z.string(), region: z.enum(REGIONS) }).strict(),
@@ -20,6 +29,11 @@ export const organizationEventSchemas = {
     .strict(),
   InvitationRevoked: z.object({ ...org, invitationId: z.string(), email: z.string() }).strict(),
   InvitationAccepted: z.object({ ...org, invitationId: z.string(), email: z.string(), userId: z.string() }).strict(),
+  ResourceCreated: z.object(resource).strict(),
+  ResourceUpdated: z.object(resource).strict(),
+  ResourceDisabled: z.object(resource).strict(),
+  ResourceEnabled: z.object(resource).strict(),
+  ResourceDeleted: z.object(resource).strict(),
 } as const;
 
 export type OrganizationIntegrationEvent = {

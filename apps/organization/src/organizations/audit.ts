@@ -14,7 +14,7 @@ export interface AuditEntry {
 export function describeAuditEntry(event: RecordedEvent): AuditEntry {
   const e = { type: event.type, data: event.data } as OrganizationEvent;
   const base = { at: String(event.metadata.at ?? event.recordedAt), actor: String(event.metadata.actor ?? 'unknown'), revision: event.revision };
-  const { organizationId: _o, ...details } = e.data as Record<string, unknown> & { organizationId: string };
+  const { organizationId: _o, ...details } = redact(e.data as Record<string, unknown>);
   switch (e.type) {
     case 'OrganizationProvisioned':
     case 'OrganizationRenamed':
@@ -29,6 +29,14 @@ export function describeAuditEntry(event: RecordedEvent): AuditEntry {
     case 'MemberRoleChanged':
     case 'MemberRemoved':
       return { ...base, action: actionName(e.type), subject: `user:${e.data.userId}`, details };
+    case 'OrganizationKeyIssued':
+      return { ...base, action: 'organization.key_issued', subject: `organization:${e.data.organizationId}`, details: {} };
+    case 'ResourceCreated':
+    case 'ResourceUpdated':
+    case 'ResourceDisabled':
+    case 'ResourceEnabled':
+    case 'ResourceDeleted':
+      return { ...base, action: actionName(e.type), subject: `resource:${e.data.resourceId}`, details };
     default:
       return { ...base, action: event.type, subject: event.streamName, details: {} };
   }
@@ -38,4 +46,17 @@ export function describeAuditEntry(event: RecordedEvent): AuditEntry {
 function actionName(type: string) {
   const [head, ...rest] = type.split(/(?=[A-Z])/);
   return `${head.toLowerCase()}.${rest.map((w) => w.toLowerCase()).join('_')}`;
+}
+
+/** sealed secrets and wrapped keys never reach the audit: only whether a secret was set */
+function redact(data: Record<string, unknown>): Record<string, unknown> & { organizationId: string } {
+  const copy: Record<string, unknown> = { ...data };
+  delete copy.wrappedKey;
+  if ('secret' in copy) copy.secret = copy.secret ? 'set' : 'none';
+  if (copy.changes && typeof copy.changes === 'object') {
+    const changes = { ...(copy.changes as Record<string, unknown>) };
+    if ('secret' in changes) changes.secret = 'changed';
+    copy.changes = changes;
+  }
+  return copy as Record<string, unknown> & { organizationId: string };
 }

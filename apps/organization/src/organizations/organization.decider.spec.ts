@@ -105,6 +105,8 @@ const FRANK_INVITATION_EXPIRED: OrganizationEvent[] = [...ACME, invited('inv-fra
 
 // ---------------------------------------------------------------- commands
 
+const WRAPPED_KEY = { iv: 'aXY=', ciphertext: 'Y3Q=', tag: 'dGFn' };
+
 const provision = (
   actor: Actor,
   admin: { email: string; userId: string | null },
@@ -119,7 +121,9 @@ const provision = (
   admin,
   invitationId: 'inv-admin',
   invitationExpiresAt: LATER,
+  wrappedKey: WRAPPED_KEY,
 });
+const keyIssued = (): OrganizationEvent => ({ type: 'OrganizationKeyIssued', data: { organizationId: ORG, wrappedKey: WRAPPED_KEY } });
 const rename = (actor: Actor, name: string, at = NOW): OrganizationCommand => ({ type: 'RenameOrganization', actor, at, name });
 const suspend = (actor: Actor, reason = 'unpaid invoices', at = NOW): OrganizationCommand => ({
   type: 'SuspendOrganization',
@@ -229,13 +233,13 @@ describe('ProvisionOrganization', () => {
       name: 'with an existing user: the org and that user as Admin via provisioning',
       given: [],
       when: provision(operator, { email: alice.email, userId: alice.userId }),
-      then: emits(provisioned(), added(alice, 'Admin', 'provisioning')),
+      then: emits(provisioned(), keyIssued(), added(alice, 'Admin', 'provisioning')),
     },
     {
       name: 'with an unknown user: the org and an Admin invitation',
       given: [],
       when: provision(operator, { email: 'founder@new.test', userId: null }),
-      then: emits(provisioned(), invited('inv-admin', 'founder@new.test', 'Admin', LATER)),
+      then: emits(provisioned(), keyIssued(), invited('inv-admin', 'founder@new.test', 'Admin', LATER)),
     },
     {
       name: 'by a user → forbidden operator-only',
@@ -1097,6 +1101,8 @@ describe('evolveOrganization bookkeeping', () => {
       admins: 0,
       invitations: new Map(),
       pendingByEmail: new Map(),
+      wrappedKey: null,
+      resources: new Map(),
     });
     expect(initialOrganizationState()).not.toBe(state);
     expect(initialOrganizationState().members).not.toBe(state.members);
@@ -1308,6 +1314,7 @@ describe('the decider as a whole', () => {
 
     expect(history.map((e) => e.type)).toEqual([
       'OrganizationProvisioned',
+      'OrganizationKeyIssued',
       'InvitationCreated',
       'InvitationAccepted',
       'MemberAdded',

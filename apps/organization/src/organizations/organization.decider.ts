@@ -1,7 +1,8 @@
 import { DomainError, Decider, assertNever } from '@lib/eventstore';
 import { can, Permission } from '@lib/auth';
 import { Region, Role } from '@lib/contracts';
-import { OrganizationEvent } from './organization.events';
+import { OrganizationEvent, ResourceData } from './organization.events';
+import type { Sealed } from '../resources/secret-box';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
 export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
@@ -15,7 +16,13 @@ export type OrganizationCommand = { at: string; actor: Actor } & (
       admin: { email: string; userId: string | null };
       invitationId: string;
       invitationExpiresAt: string;
+      wrappedKey: Sealed;
     }
+  | { type: 'CreateResource'; resource: ResourceData }
+  | { type: 'UpdateResource'; resourceId: string; changes: Partial<Pick<ResourceData, 'name' | 'config' | 'secret' | 'capabilities'>> }
+  | { type: 'DisableResource'; resourceId: string }
+  | { type: 'EnableResource'; resourceId: string }
+  | { type: 'DeleteResource'; resourceId: string }
   | { type: 'RenameOrganization'; name: string }
   | { type: 'SuspendOrganization'; reason: string }
   | { type: 'ReactivateOrganization' }
@@ -52,7 +59,16 @@ export interface OrganizationState {
   invitations: Map<string, Invitation>;
   /** email → id of its latest pending invitation */
   pendingByEmail: Map<string, string>;
+  /** the organization's data key, wrapped by the master key */
+  wrappedKey: Sealed | null;
+  resources: Map<string, Resource>;
 }
+
+export interface Resource extends ResourceData {
+  status: 'active' | 'disabled';
+}
+
+const nameKey = (kind: string, name: string) => `${kind}\u0000${name.toLowerCase()}`;
 
 export const initialOrganizationState = (): OrganizationState => ({
   exists: false,
@@ -65,6 +81,8 @@ export const initialOrganizationState = (): OrganizationState => ({
   admins: 0,
   invitations: new Map(),
   pendingByEmail: new Map(),
+  wrappedKey: null,
+  resources: new Map(),
 });
 
 export function evolveOrganization(state: OrganizationState, event: OrganizationEvent): OrganizationState {
@@ -124,8 +142,55 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       }
       return state;
     }
+    case 'OrganizationKeyIssued':
+      state.wrappedKey = event.data.wrappedKey;
+      return state;
+    case 'ResourceCreated': {
+      const { organizationId: _o, ...resource } = event.data;
+      state.resources.set(resource.resourceId, { ...resource, status: 'active' });
+      return state;
+    }
+    case 'ResourceUpdated': {
+      const resource = state.resources.get(event.data.resourceId);
+      if (resource) Object.assign(resource, event.data.changes);
+      return state;
+    }
+    case 'ResourceDisabled':
+    case 'ResourceEnabled': {
+      const resource = state.resources.get(event.data.resourceId);
+      if (resource) resource.status = event.type === 'ResourceDisabled' ? 'disabled' : 'active';
+      return state;
+    }
+    case 'ResourceDeleted':
+      state.resources.delete(event.data.resourceId);
+      return state;
     default:
       return assertNever(event);
+  }
+}
+
+function resourceOf(state: OrganizationState, resourceId: string): Resource {
+  const resource = state.resources.get(resourceId);
+  if (!resource) throw new DomainError('not_found', 'resource not found', 'resource-not-found');
+  return resource;
+}
+
+const refOf = (organizationId: string, r: Resource, status: Resource['status'] = r.status) => ({
+  organizationId,
+  resourceId: r.resourceId,
+  type: r.type,
+  kind: r.kind,
+  name: r.name,
+  status,
+});
+
+function assertUniqueName(state: OrganizationState, kind: string, name: string, except?: string) {
+  for (const r of state.resources.values()) {
+    if (r.resourceId !== except && nameKey(r.kind, r.name) === nameKey(kind, name)) {
+      throw new DomainError('conflict', `a ${kind} named "${name}" already exists in this organization`, 'resource-name-taken', {
+        resourceId: r.resourceId,
+      });
+    }
   }
 }
 
@@ -164,9 +229,11 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
     if (state.exists) throw new DomainError('conflict', 'the organization already exists', 'organization-exists');
     const { organizationId, name, region, admin } = command;
     const provisioned: OrganizationEvent = { type: 'OrganizationProvisioned', data: { organizationId, name, region } };
+    const keyIssued: OrganizationEvent = { type: 'OrganizationKeyIssued', data: { organizationId, wrappedKey: command.wrappedKey } };
     if (admin.userId) {
       return [
         provisioned,
+        keyIssued,
         {
           type: 'MemberAdded',
           data: { organizationId, userId: admin.userId, email: admin.email, role: 'Admin', via: 'provisioning' },
@@ -175,6 +242,7 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
     }
     return [
       provisioned,
+      keyIssued,
       {
         type: 'InvitationCreated',
         data: {
@@ -304,6 +372,53 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
           data: { organizationId, userId: member.userId, email: member.email, role: member.role, by: self ? 'self' : 'admin' },
         },
       ];
+    }
+
+    case 'CreateResource': {
+      authorize(state, command.actor, 'resources.manage');
+      active(state);
+      if (state.resources.has(command.resource.resourceId)) {
+        throw new DomainError('conflict', 'the resource already exists', 'resource-exists');
+      }
+      assertUniqueName(state, command.resource.kind, command.resource.name);
+      if (command.resource.number) {
+        for (const r of state.resources.values()) {
+          if (r.number === command.resource.number) {
+            throw new DomainError('conflict', `${r.number} is already registered in this organization`, 'phone-number-taken');
+          }
+        }
+      }
+      return [{ type: 'ResourceCreated', data: { organizationId, ...command.resource } }];
+    }
+
+    case 'UpdateResource': {
+      authorize(state, command.actor, 'resources.manage');
+      active(state);
+      const resource = resourceOf(state, command.resourceId);
+      if (command.changes.name !== undefined) assertUniqueName(state, resource.kind, command.changes.name, resource.resourceId);
+      if (resource.type === 'phone-number' && (command.changes.config !== undefined || command.changes.secret !== undefined)) {
+        throw new DomainError('unprocessable', 'a phone number has no config or secret', 'not-applicable');
+      }
+      if (Object.keys(command.changes).length === 0) return [];
+      const ref = { ...refOf(organizationId, resource), name: command.changes.name ?? resource.name };
+      return [{ type: 'ResourceUpdated', data: { ...ref, changes: command.changes } }];
+    }
+
+    case 'DisableResource':
+    case 'EnableResource': {
+      authorize(state, command.actor, 'resources.manage');
+      active(state);
+      const resource = resourceOf(state, command.resourceId);
+      const disable = command.type === 'DisableResource';
+      if ((resource.status === 'disabled') === disable) return [];
+      return [{ type: disable ? 'ResourceDisabled' : 'ResourceEnabled', data: refOf(organizationId, resource, disable ? 'disabled' : 'active') }];
+    }
+
+    case 'DeleteResource': {
+      authorize(state, command.actor, 'resources.manage');
+      active(state);
+      const resource = resourceOf(state, command.resourceId);
+      return [{ type: 'ResourceDeleted', data: refOf(organizationId, resource) }];
     }
 
     default:

@@ -1,4 +1,19 @@
-import { Region, Role } from '@lib/contracts';
+import { Region, ResourceType, Role } from '@lib/contracts';
+import type { Sealed } from '../resources/secret-box';
+
+/** an org-level resource as the organization's state holds it (the secret only sealed) */
+export interface ResourceData {
+  resourceId: string;
+  type: ResourceType;
+  kind: string;
+  name: string;
+  config: Record<string, unknown>;
+  secret: Sealed | null;
+  /** phone numbers: E.164, provider and capabilities */
+  number?: string;
+  provider?: string;
+  capabilities?: string[];
+}
 
 /** the stream of one organization: its profile, members and invitations, and so its audit trail */
 export const organizationStream = (organizationId: string) => `organization-${organizationId}`;
@@ -20,7 +35,27 @@ export type OrganizationEvent =
       data: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
     }
   | { type: 'MemberRoleChanged'; data: { organizationId: string; userId: string; from: Role; to: Role } }
-  | { type: 'MemberRemoved'; data: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' } };
+  | { type: 'MemberRemoved'; data: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' } }
+  | { type: 'OrganizationKeyIssued'; data: { organizationId: string; wrappedKey: Sealed } }
+  | { type: 'ResourceCreated'; data: { organizationId: string } & ResourceData }
+  | {
+      type: 'ResourceUpdated';
+      data: ResourceRef & { changes: Partial<Pick<ResourceData, 'name' | 'config' | 'secret' | 'capabilities'>> };
+    }
+  | { type: 'ResourceDisabled'; data: ResourceRef }
+  | { type: 'ResourceEnabled'; data: ResourceRef }
+  | { type: 'ResourceDeleted'; data: ResourceRef };
+
+/** every resource event names the resource as it is after the change (for integration events and the audit) */
+export interface ResourceRef {
+  organizationId: string;
+  resourceId: string;
+  type: ResourceType;
+  kind: string;
+  name: string;
+  /** after the change */
+  status: 'active' | 'disabled';
+}
 
 export type OrganizationEventType = OrganizationEvent['type'];
 export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
@@ -34,4 +69,10 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'MemberAdded',
   'MemberRoleChanged',
   'MemberRemoved',
+  'OrganizationKeyIssued',
+  'ResourceCreated',
+  'ResourceUpdated',
+  'ResourceDisabled',
+  'ResourceEnabled',
+  'ResourceDeleted',
 ];

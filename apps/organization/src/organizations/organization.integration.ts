@@ -1,7 +1,7 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
 import { Envelope, ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent, toBusMessage } from '@lib/contracts';
-import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent } from './organization.events';
+import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent, ResourceRef } from './organization.events';
 
 /** the integration event published for a stored organization event (the outbox relay's mapping) */
 export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
@@ -50,6 +50,19 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
     case 'InvitationAccepted':
       integration = { ...base, type: e.type, data: { ...e.data } };
       break;
+    case 'ResourceCreated':
+    case 'ResourceUpdated':
+    case 'ResourceDisabled':
+    case 'ResourceEnabled':
+    case 'ResourceDeleted': {
+      const d = e.data;
+      const status = e.type === 'ResourceCreated' ? 'active' : e.type === 'ResourceDeleted' ? 'deleted' : (d as ResourceRef).status;
+      const data = { organizationId: d.organizationId, resourceId: d.resourceId, resourceType: d.type, kind: d.kind, name: d.name, status } as const;
+      integration = { ...base, type: e.type, data } as OrganizationIntegrationEvent;
+      break;
+    }
+    case 'OrganizationKeyIssued':
+      return null;
     default:
       return null;
   }

@@ -97,6 +97,7 @@ export class OrganizationsService {
         admin: { email: input.adminEmail, userId: known.state.userId },
         invitationId,
         invitationExpiresAt,
+        wrappedKey: this.runtime.secrets.newWrappedKey(),
       },
       correlationId,
     );
