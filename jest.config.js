@@ -16,5 +16,7 @@ module.exports = {
     { ...base, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['**/*.int-spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
+    // run by scripts/test-kurrentdb.sh only when KURRENTDB_CONNECTION_STRING is set
+    { ...base, displayName: 'kurrentdb', testMatch: ['**/*.kurrent-spec.ts'] },
   ],
 };

@@ -2,3 +2,4 @@ export * from './regions';
 export * from './envelope';
 export * from './organization.events.v1';
 export * from './identity.events.v1';
+export * from './packaging.events.v1';

@@ -4,3 +4,4 @@ export * from './aggregate.repository';
 export * from './projection';
 export * from './subscription';
 export * from './sqlite/sqlite.event-store';
+export * from './kurrentdb/kurrentdb.event-store';

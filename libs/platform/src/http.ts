@@ -8,6 +8,8 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 export interface HttpAppOptions {
   title: string;
   bodyLimit: number;
+  /** bodies of content-type application/zip (package uploads) are read as a Buffer up to this size */
+  zipBodyLimit?: number;
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
 
@@ -44,7 +46,13 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     bufferLogs: false,
   });
   // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  if (options.zipBodyLimit) {
+    fastify.addContentTypeParser(['application/zip', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: options.zipBodyLimit }, (_req, body, done) =>
+      done(null, body),
+    );
+  }
   configureHttpApp(app, options.title);
   return app;
 }

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, SqliteEventStore } from '@lib/eventstore';
+import { consume, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
+import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { createObjectStorage, ObjectStorage } from '@lib/object-storage';
+import { PackagingConfig } from './config';
+import { AppCommand, appDecider, AppState } from './apps/app.decider';
+import { AppEvent, appStream } from './apps/app.events';
+import { appsBoundTo, appsProjection } from './apps/projections';
+import { OrgDirectoryCommand, orgDirectoryDecider, OrgDirectoryEvent, OrgDirectoryState, orgDirectoryStream } from './directory/org-directory.decider';
+import { handleOrganizationMessage, parseOrganizationMessage } from './directory/organization.consumer';
+import { toIntegrationMessage } from './apps/app.integration';
+
+export const PACKAGING_RUNTIME = Symbol('PACKAGING_RUNTIME');
+
+/** everything app-packaging owns: its event store, read models, package storage, relay and consumer */
+export class PackagingRuntime {
+  readonly apps: AggregateRepository<AppCommand, AppEvent, AppState>;
+  readonly directory: AggregateRepository<OrgDirectoryCommand, OrgDirectoryEvent, OrgDirectoryState>;
+  readonly projections: ProjectionRunner;
+  readonly relay: OutboxRelay;
+  private started = false;
+
+  constructor(
+    readonly config: PackagingConfig,
+    readonly store: EventStore,
+    readonly readModels: ReadModelDatabase,
+    readonly bus: MessageBus,
+    readonly storage: ObjectStorage,
+    readonly operatorToken: string,
+  ) {
+    this.apps = new AggregateRepository(store, appDecider, appStream, { cacheSize: 10_000 });
+    this.directory = new AggregateRepository(store, orgDirectoryDecider, orgDirectoryStream, { cacheSize: 20_000 });
+    this.projections = new ProjectionRunner(store, readModels, [appsProjection], (e) => console.error('app-packaging projections stopped', e));
+    this.relay = new OutboxRelay({
+      name: 'app-packaging',
+      store,
+      bus,
+      checkpoints: readModels,
+      toMessage: toIntegrationMessage,
+      onError: (e) => console.error('app-packaging relay', (e as Error).message),
+    });
+  }
+
+  static open(config: PackagingConfig, bus: MessageBus, operatorToken: string) {
+    const dir = join(config.DATA_DIR, 'app-packaging');
+    const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+    const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
+    const storage = createObjectStorage({ ...config, dataDir: dir });
+    return new PackagingRuntime(config, store, readModels, bus, storage, operatorToken);
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    this.projections.start();
+    await consume({
+      bus: this.bus,
+      topic: ORGANIZATION_EVENTS_TOPIC,
+      group: 'app-packaging',
+      parse: parseOrganizationMessage,
+      handle: (event) => handleOrganizationMessage(this, event),
+      onDeadLetter: (_m, reason) => console.warn(`app-packaging: dead-lettered an organization event: ${reason}`),
+    });
+  }
+
+  startRelay() {
+    this.relay.start();
+  }
+
+  /** every app of the organization bound to the resource loses that binding (and so needs configuration) */
+  async releaseResource(
+    organizationId: string,
+    resourceId: string,
+    reason: 'resource-disabled' | 'resource-deleted',
+    metadata: EventMetadata,
+    sourceEventId: string,
+  ) {
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    for (const appId of appsBoundTo(this.readModels.db, resourceId)) {
+      const { state } = await this.apps.load(appId);
+      if (state.organizationId !== organizationId) continue;
+      await this.apps.handle(appId, { type: 'ReleaseResource', resourceId, reason }, metadata, {
+        eventIds: (i) => derivedEventId(`app-packaging:${appId}`, sourceEventId, i),
+      });
+    }
+  }
+
+  async stop() {
+    if (!this.started) return;
+    this.started = false;
+    await this.relay.stop();
+    await this.projections.stop();
+    await this.store.close();
+    await this.storage.close();
+    this.readModels.close();
+  }
+}
