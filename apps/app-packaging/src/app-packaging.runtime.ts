@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, SqliteEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { createObjectStorage, ObjectStorage } from '@lib/object-storage';
@@ -44,7 +44,7 @@ export class PackagingRuntime {
 
   static open(config: PackagingConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'app-packaging');
-    const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+    const store = createEventStore(config, join(dir, 'events.sqlite'));
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const storage = createObjectStorage({ ...config, dataDir: dir });
     return new PackagingRuntime(config, store, readModels, bus, storage, operatorToken);
@@ -53,6 +53,7 @@ export class PackagingRuntime {
   async start() {
     if (this.started) return;
     this.started = true;
+    void this.ensureBucket();
     this.projections.start();
     await consume({
       bus: this.bus,
@@ -62,6 +63,21 @@ export class PackagingRuntime {
       handle: (event) => handleOrganizationMessage(this, event),
       onDeadLetter: (_m, reason) => console.warn(`app-packaging: dead-lettered an organization event: ${reason}`),
     });
+  }
+
+  /** an S3 bucket is created when missing; a store that is down at boot is retried while readiness says so */
+  private async ensureBucket() {
+    const storage = this.storage as ObjectStorage & { ensureBucket?: () => Promise<void> };
+    if (!storage.ensureBucket) return;
+    for (let delay = 500; this.started; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await storage.ensureBucket();
+        return;
+      } catch (error) {
+        console.warn(`app-packaging: bucket not ready (${(error as Error).message}); retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   startRelay() {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AggregateRepository, EventStore, ReadModelDatabase, SqliteEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventStore, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { inProcessKeySet } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
@@ -57,7 +57,7 @@ export class IdentityRuntime {
 
   static async open(config: IdentityConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'identity');
-    const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+    const store = createEventStore(config, join(dir, 'events.sqlite'));
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const keys = await new SigningKeys(config.SIGNING_KEYS_DIR ?? join(dir, 'keys')).load();
     return new IdentityRuntime(config, store, readModels, bus, keys, operatorToken);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, SqliteEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { OrganizationCommand, organizationDecider, OrganizationState } from './organizations/organization.decider';
@@ -49,7 +49,7 @@ export class OrganizationRuntime {
 
   static open(config: OrganizationConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'organization');
-    const store = new SqliteEventStore({ filename: join(dir, 'events.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+    const store = createEventStore(config, join(dir, 'events.sqlite'));
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const secrets = SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(dir, 'master.key'));
     return new OrganizationRuntime(config, store, readModels, bus, operatorToken, secrets);

@@ -1,22 +1,17 @@
 import 'reflect-metadata';
-import { ConfigError } from '@lib/platform';
+import { runMain } from '@lib/platform';
 import { createStandalone } from './standalone';
 
-async function main() {
+runMain('organizations control plane (standalone)', async () => {
   const { app, config, operatorTokenFile } = await createStandalone();
-  await app.listen({ port: config.PORT, host: config.HOST });
-  const url = await app.getUrl();
-  console.log(`organizations control plane (standalone, region ${config.REGION}) listening on ${url}`);
-  console.log(`data directory: ${config.DATA_DIR}`);
-  if (operatorTokenFile) console.log(`operator token: stored in ${operatorTokenFile} (set OPERATOR_TOKEN to use your own)`);
-  console.log(`API documentation: ${url}/docs`);
-}
-
-main().catch((error) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(78); // EX_CONFIG
-  }
-  console.error(error);
-  process.exit(1);
+  return {
+    app,
+    port: config.PORT,
+    host: config.HOST,
+    lines: [
+      `region ${config.REGION}, data directory ${config.DATA_DIR}`,
+      ...(operatorTokenFile ? [`operator token: stored in ${operatorTokenFile} (set OPERATOR_TOKEN to use your own)`] : []),
+      'API documentation: /docs',
+    ],
+  };
 });

@@ -5,3 +5,4 @@ export * from './projection';
 export * from './subscription';
 export * from './sqlite/sqlite.event-store';
 export * from './kurrentdb/kurrentdb.event-store';
+export * from './event-store.factory';

@@ -32,8 +32,33 @@ export const baseConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   /** where verifiers fetch identity's public keys when identity runs in another process */
   JWKS_URL: z.string().url().optional(),
+  /** `sqlite` (a file per service under DATA_DIR) or `kurrentdb` (KURRENTDB_CONNECTION_STRING) */
+  EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  KURRENTDB_CONNECTION_STRING: z
+    .string()
+    .regex(/^(kurrentdb|esdb|kdb)(\+discover)?:\/\//, 'must be a kurrentdb:// connection string')
+    .optional(),
+  /** `in-process` (one process runs every service) or `kafka` (KAFKA_BROKERS) */
+  BUS: z.enum(['in-process', 'kafka']).default('in-process'),
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'each broker must be host:port'))),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** cross-field rules every service's schema applies (zod refinements cannot be merged, so they run here) */
+export function infrastructureProblems(config: BaseConfig): string[] {
+  const problems: string[] = [];
+  if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_CONNECTION_STRING) {
+    problems.push('KURRENTDB_CONNECTION_STRING: required when EVENT_STORE=kurrentdb');
+  }
+  if (config.BUS === 'kafka' && config.KAFKA_BROKERS.length === 0) problems.push('KAFKA_BROKERS: required when BUS=kafka');
+  return problems;
+}
 
 /**
  * Parses the environment once, at boot. A bad value throws a ConfigError naming each variable at fault;
@@ -47,6 +72,8 @@ export function loadConfig<S extends z.ZodTypeAny>(schema: S, env: NodeJS.Proces
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const value = { ...result.data };
+  const problems = 'BUS' in value ? infrastructureProblems(value as BaseConfig) : [];
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   if ('DATA_DIR' in value) value.DATA_DIR = resolve(String(value.DATA_DIR));
   return Object.freeze(value);
 }

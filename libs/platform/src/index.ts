@@ -3,3 +3,4 @@ export * from './http';
 export * from './health';
 export * from './problem-details.filter';
 export * from './ids';
+export * from './service-main';

@@ -9,7 +9,7 @@ import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
 import { proposePlan, suggestedBindings } from './binding-plan';
-import { buildPackage, DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage } from '../packages/package-format';
+import { buildPackageStream, DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage } from '../packages/package-format';
 import { OrgDirectoryState } from '../directory/org-directory.decider';
 
 @Injectable()
@@ -134,7 +134,7 @@ export class AppsService {
     const directory = await this.authorize(organizationId, principal, 'apps.export', true);
     const app = await this.app(organizationId, appId);
     const exportedBy = principal.kind === 'user' ? principal.userId : principal.kind;
-    const zip = await buildPackage({
+    const zip = buildPackageStream({
       manifest: {
         app: { name: app.name, version: app.version },
         exportedAt: new Date().toISOString(),
@@ -149,7 +149,7 @@ export class AppsService {
     });
     const exportId = `exp-${sortableId()}`;
     const objectKey = `exports/${organizationId}/${exportId}.zip`;
-    const stored = await this.runtime.storage.put(objectKey, zip, { contentType: 'application/zip', size: zip.length });
+    const stored = await this.runtime.storage.put(objectKey, zip, { contentType: 'application/zip' });
     const fileName = `${app.name.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'app'}-v${app.version}.zip`;
     await this.handle(appId, { type: 'RecordExport', exportId, objectKey, size: stored.size, sha256: stored.sha256, fileName }, principal, organizationId);
     return {

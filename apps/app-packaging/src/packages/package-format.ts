@@ -1,3 +1,4 @@
+import { PassThrough, Readable } from 'node:stream';
 /**
  * App package format, version 1: a ZIP holding
  *
@@ -309,6 +310,31 @@ const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data
  * function writes is one readPackage accepts.
  */
 export async function buildPackage(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Promise<Buffer> {
+  const zip = preparePackage(input, limits);
+  const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
+  if (out.length > limits.maxBytes) throw new PackageBuildError(`package is ${out.length} bytes, more than ${limits.maxBytes}`);
+  return out;
+}
+
+/**
+ * The same package as a stream (entries with data descriptors), so an export never holds the whole archive:
+ * measured in bench/packages.bench.ts. The archive's size is known only once the stream ends.
+ */
+export function buildPackageStream(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Readable {
+  const source = preparePackage(input, limits).generateNodeStream({
+    type: 'nodebuffer',
+    streamFiles: true,
+    compression: 'DEFLATE',
+    compressionOptions: { level: 6 },
+  });
+  // jszip's stream is a readable-stream v2 object: hand out a native stream that carries its errors
+  const out = new PassThrough();
+  source.on('error', (error: Error) => out.destroy(error));
+  source.pipe(out);
+  return out;
+}
+
+function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip {
   let definitionText: string | undefined;
   try {
     definitionText = JSON.stringify(input.definition);
@@ -351,10 +377,8 @@ export async function buildPackage(input: BuildPackageInput, limits: PackageLimi
   const zip = new JSZip();
   zip.file(MANIFEST_PATH, manifest, options);
   zip.file(DEFINITION_PATH, definition, options);
-  for (const asset of assets) zip.file(asset.path, Buffer.from(asset.content), options);
-  const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
-  if (out.length > limits.maxBytes) throw new PackageBuildError(`package is ${out.length} bytes, more than ${limits.maxBytes}`);
-  return out;
+  for (const asset of assets) zip.file(asset.path, asset.content, options);
+  return zip;
 }
 
 // ---------------------------------------------------------------------------------------------------------

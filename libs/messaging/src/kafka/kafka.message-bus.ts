@@ -1,0 +1,471 @@
+import { Logger } from '@nestjs/common';
+import { ClientKafka, KafkaContext, KafkaLogger, KafkaOptions, KafkaParser, ServerKafka } from '@nestjs/microservices';
+import { Admin, IHeaders, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
+
+type NestKafkaOptions = Required<KafkaOptions>['options'];
+
+export interface KafkaMessageBusOptions {
+  /** bootstrap brokers, e.g. ['127.0.0.1:9092'] */
+  brokers: string[];
+  /** client id of the producer and the admin; consumers use `${clientId}-${group}` */
+  clientId: string;
+  /** partitions of the topics `ensureTopics` creates (default 3) */
+  partitions?: number;
+  /** replication factor of the topics `ensureTopics` creates (default 1: a single-node broker) */
+  replicationFactor?: number;
+  /** kafkajs `connectionTimeout` (default 1000 ms) */
+  connectionTimeoutMs?: number;
+  /** kafkajs `requestTimeout` (default 10000 ms) */
+  requestTimeoutMs?: number;
+  /**
+   * kafkajs retry settings for the producer, the consumers and the admin. The default fails a publish to a
+   * broker that is down in about 2.5 s (the outbox relay retries from its checkpoint), instead of kafkajs'
+   * defaults (idempotent producer: retries forever).
+   */
+  retry?: RetryOptions;
+  /** ping() gives up after this long (default 3000 ms) */
+  pingTimeoutMs?: number;
+  /** backoff while a handler keeps failing on one message: initial delay, doubling up to the max (100 ms → 5 s) */
+  handlerRetry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** idempotent producer, acks = all (default true) */
+  idempotent?: boolean;
+  /** consumer group session timeout (default 10000 ms) and heartbeat interval (default 1000 ms) */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** longest a fetch waits on the broker for new messages; bounds how long close() waits (default 500 ms) */
+  maxWaitTimeMs?: number;
+  /** kafkajs log level, logged through Nest's Logger (default WARN) */
+  logLevel?: logLevel;
+  /** called each time a handler throws, before it is retried (default: a warning through Nest's Logger) */
+  onHandlerError?: (error: unknown, failure: HandlerFailure) => void;
+}
+
+export interface HandlerFailure {
+  message: BusMessage;
+  group: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+  retryInMs: number;
+}
+
+/**
+ * Nest's KafkaParser decodes the key and every header even with `keepBinary: true` (which covers the value
+ * only): a Buffer becomes a string, a string starting with `{` or `[` is JSON.parse()d into an object, and one
+ * starting with a zero byte stays a Buffer. A header like `{"a": 1.0}` would come back as an object that no
+ * longer stringifies to what was sent. This parser hands kafkajs' message through untouched (Buffers), and
+ * the bus decodes key, value and headers as UTF-8 strings itself.
+ */
+class PassThroughKafkaParser extends KafkaParser {
+  constructor() {
+    super({ keepBinary: true });
+  }
+
+  override parse<T = any>(data: any): T {
+    return { ...data, headers: { ...(data.headers ?? {}) } } as T;
+  }
+}
+
+/** ServerKafka whose parser keeps the raw kafkajs message (see PassThroughKafkaParser) */
+class BusServerKafka extends ServerKafka {
+  constructor(options: NestKafkaOptions) {
+    super(options);
+    this.parser = new PassThroughKafkaParser();
+  }
+}
+
+interface Subscription {
+  topic: string;
+  group: string;
+  server: BusServerKafka;
+}
+
+const text = (value: Buffer | string | null | undefined): string =>
+  value == null ? '' : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    // kafkajs turns a header name that occurs more than once into an array: the last one wins
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    result[name] = text(last);
+  }
+  return result;
+}
+
+/** consecutive messages to the same topic go out as one produce request (order kept within the batch) */
+function runsByTopic(messages: BusMessage[]): { topic: string; messages: BusMessage[] }[] {
+  const runs: { topic: string; messages: BusMessage[] }[] = [];
+  for (const message of messages) {
+    const last = runs[runs.length - 1];
+    if (last && last.topic === message.topic) last.messages.push(message);
+    else runs.push({ topic: message.topic, messages: [message] });
+  }
+  return runs;
+}
+
+/**
+ * ServerKafka finds the handler of a message by JSON.parse()-ing its topic name first: a topic named `1.50`,
+ * `1e3`, `true` or `null` becomes another route than the one registered, and its messages are dropped with
+ * "There is no matching event handler defined in the remote service". Refuse such names up front.
+ */
+export function assertRoutableTopic(topic: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(topic);
+  } catch {
+    return;
+  }
+  if (typeof parsed === 'number' && String(parsed) === topic) return;
+  throw new Error(`topic name ${topic} cannot be subscribed through Nest's ServerKafka (it routes it as ${JSON.stringify(parsed)})`);
+}
+
+/** kafkajs' answer for a topic that does not exist (auto-creation is off), made actionable */
+function explainMissingTopic(error: unknown, topics: string[]): unknown {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!reason.includes('does not host this topic-partition')) return error;
+  return new Error(
+    `${reason}: does topic ${topics.join(', ')} exist? Topics are not auto-created: call ensureTopics() first`,
+    { cause: error },
+  );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * MessageBus over Kafka, built on @nestjs/microservices' Kafka transport (kafkajs underneath), events only.
+ *
+ * - publish: a `ClientKafka` in producer-only mode (idempotent, acks = all, no topic auto-creation). Resolves
+ *   once the broker acknowledged every message; consecutive messages to one topic go as one batch.
+ * - subscribe(topic, group, handler): one `ServerKafka` per (topic, group) with the handler registered as an
+ *   event handler (what @EventPattern does), consumer group exactly `group`, reading a new group's topic from
+ *   the beginning, auto-commit off. The offset is committed only after the handler succeeded; a handler that
+ *   throws is retried in place with a backoff (the partition waits: order kept, nothing skipped) until it
+ *   succeeds, the group rebalances (kafkajs redelivers from the committed offset) or the bus closes.
+ * - Topics are never auto-created: call `ensureTopics` first (it also creates each `<topic>.dlq`).
+ */
+export class KafkaMessageBus implements MessageBus {
+  private readonly logger = new Logger(KafkaMessageBus.name);
+  private readonly kafka: Kafka;
+  private readonly probeKafka: Kafka;
+  private readonly producer: ClientKafka;
+  private producerReady: Promise<void> | null = null;
+  private admin: { admin: Admin; connected: Promise<void> } | null = null;
+  private probe: { admin: Admin; connected: Promise<void> } | null = null;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly sleepers = new Set<() => void>();
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | null = null;
+  private readonly retry: RetryOptions;
+
+  constructor(private readonly options: KafkaMessageBusOptions) {
+    if (!options.brokers?.length) throw new Error('KafkaMessageBus needs at least one broker');
+    this.retry = { retries: 5, initialRetryTime: 100, maxRetryTime: 2000, ...options.retry };
+    this.kafka = new Kafka(this.clientConfig(`${options.clientId}-admin`));
+    // the probe's own client: kafkajs connects with the client's retry settings, whatever the admin's say
+    this.probeKafka = new Kafka({ ...this.clientConfig(`${options.clientId}-probe`), retry: { retries: 0 } });
+    this.producer = new ClientKafka({
+      // without postfixId the client id gets '-client' appended
+      postfixId: '',
+      // without producerOnlyMode ClientKafka also starts a consumer in group 'nestjs-group-client' (for replies)
+      producerOnlyMode: true,
+      client: this.clientConfig(options.clientId),
+      producer: {
+        idempotent: options.idempotent ?? true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: this.retry,
+      },
+      send: { acks: -1 },
+    });
+  }
+
+  get brokers(): string[] {
+    return [...this.options.brokers];
+  }
+
+  private clientConfig(clientId: string): KafkaConfig {
+    return {
+      clientId,
+      brokers: this.options.brokers,
+      connectionTimeout: this.options.connectionTimeoutMs ?? 1000,
+      requestTimeout: this.options.requestTimeoutMs ?? 10_000,
+      retry: this.retry,
+      logLevel: this.options.logLevel ?? logLevel.WARN,
+      logCreator: KafkaLogger.bind(null, this.logger) as unknown as KafkaConfig['logCreator'],
+    };
+  }
+
+  // ---------------------------------------------------------------- publish
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    if (this.state === 'closed') throw new Error('message bus is closed');
+    if (messages.length === 0) return;
+    await this.connectProducer();
+    for (const run of runsByTopic(messages)) {
+      // the serializer mutates what it is given: hand it fresh objects
+      const batch = run.messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } }));
+      try {
+        await lastValueFrom(this.producer.emitBatch(run.topic, { messages: batch }), { defaultValue: undefined });
+      } catch (error) {
+        throw explainMissingTopic(error, [run.topic]);
+      }
+    }
+  }
+
+  /** ClientKafka keeps a failed connect() promise forever: forget it so the next publish connects again */
+  private connectProducer(): Promise<void> {
+    if (!this.producerReady) {
+      this.producerReady = this.producer.connect().then(
+        () => undefined,
+        async (error: unknown) => {
+          this.producerReady = null;
+          await this.producer.close().catch(() => undefined);
+          throw error;
+        },
+      );
+    }
+    return this.producerReady;
+  }
+
+  // -------------------------------------------------------------- subscribe
+
+  async subscribe(topic: string, group: string, handler: MessageHandler): Promise<void> {
+    if (this.state !== 'open') throw new Error('message bus is closed');
+    const id = `${topic}\u0000${group}`;
+    if (this.subscriptions.has(id)) throw new Error(`group ${group} already subscribes to ${topic}`);
+    assertRoutableTopic(topic);
+    const server = new BusServerKafka({
+      // without postfixId the group id gets '-server' appended
+      postfixId: '',
+      client: this.clientConfig(`${this.options.clientId}-${group}`),
+      consumer: {
+        groupId: group,
+        allowAutoTopicCreation: false,
+        sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: this.options.heartbeatIntervalMs ?? 1000,
+        maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
+        // a crashed consumer restarts while the bus is open, whatever the error
+        retry: { ...this.retry, restartOnFailure: async () => this.state === 'open' },
+      },
+      // ServerKafka always connects a producer too (for request-reply answers, unused here)
+      producer: { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: this.retry },
+      subscribe: { fromBeginning: true },
+      run: { autoCommit: false, partitionsConsumedConcurrently: 1 },
+      parser: { keepBinary: true },
+    });
+    // what @EventPattern(topic) does: an event handler, awaited by ServerKafka.handleEvent
+    server.addHandler(
+      topic,
+      async (_data: unknown, context?: KafkaContext) => {
+        // once closing, nothing more is handled or committed: the group's next consumer starts at this message
+        if (this.state !== 'open') return;
+        await this.track(this.deliver(group, handler, context!));
+      },
+      true,
+    );
+    const subscription: Subscription = { topic, group, server };
+    this.subscriptions.set(id, subscription);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        void server.listen((error?: unknown) => (error ? reject(error) : resolve()));
+      });
+    } catch (error) {
+      this.subscriptions.delete(id);
+      await server.close().catch(() => undefined);
+      throw explainMissingTopic(error, [topic]);
+    }
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async deliver(group: string, handler: MessageHandler, context: KafkaContext): Promise<void> {
+    const raw = context.getMessage();
+    const topic = context.getTopic();
+    const partition = context.getPartition();
+    const read = (): BusMessage => ({
+      topic,
+      key: text(raw.key),
+      value: text(raw.value),
+      headers: headersToStrings(raw.headers),
+    });
+    const initialDelay = this.options.handlerRetry?.initialDelayMs ?? 100;
+    const maxDelay = this.options.handlerRetry?.maxDelayMs ?? 5000;
+    let delay = initialDelay;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(read());
+        break;
+      } catch (error) {
+        if (this.state !== 'open') return;
+        this.reportHandlerError(error, { message: read(), group, partition, offset: raw.offset, attempt, retryInMs: delay });
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, maxDelay);
+        if (this.state !== 'open') return;
+        // keeps the group membership alive while retrying; throws if the group rebalances, and then kafkajs
+        // rejoins and redelivers from the committed offset (whoever owns the partition next)
+        await context.getHeartbeat()();
+      }
+    }
+    await context.getConsumer().commitOffsets([{ topic, partition, offset: (BigInt(raw.offset) + 1n).toString() }]);
+  }
+
+  private reportHandlerError(error: unknown, failure: HandlerFailure) {
+    if (this.options.onHandlerError) {
+      this.options.onHandlerError(error, failure);
+      return;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn(
+      `handler of group ${failure.group} failed on ${failure.message.topic}[${failure.partition}]@${failure.offset} ` +
+        `(attempt ${failure.attempt}): ${reason}; retrying in ${failure.retryInMs} ms`,
+    );
+  }
+
+  /** a backoff that close() cuts short */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  /**
+   * Creates every topic and its dead-letter topic (`<topic>.dlq`) that does not exist yet, with the bus'
+   * partitions and replication factor, and waits until each partition has a leader. Existing topics are left
+   * as they are. A topic that already is a dead-letter topic gets no `.dlq.dlq`.
+   */
+  async ensureTopics(topics: string[]): Promise<void> {
+    if (this.state !== 'open') throw new Error('message bus is closed');
+    const wanted = [...new Set(topics.flatMap((t) => (t.endsWith('.dlq') ? [t] : [t, deadLetterTopic(t)])))];
+    if (wanted.length === 0) return;
+    await this.withAdmin('admin', async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const missing = wanted.filter((t) => !existing.has(t));
+      let created = true;
+      if (missing.length > 0) {
+        created = await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.options.partitions ?? 3,
+            replicationFactor: this.options.replicationFactor ?? 1,
+          })),
+        });
+      }
+      // createTopics answers false, without waiting for leaders, when someone else created one of them first
+      if (!created || missing.length < wanted.length) await this.waitForLeaders(admin, wanted);
+    });
+  }
+
+  private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+        if (metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** readiness: one cheap metadata round trip, failing within `pingTimeoutMs` when no broker answers */
+  async ping(): Promise<void> {
+    if (this.state !== 'open') throw new Error('message bus is closed');
+    const timeoutMs = this.options.pingTimeoutMs ?? 3000;
+    const deadline = Date.now() + timeoutMs;
+    const attempt = () =>
+      withTimeout(
+        this.withAdmin('probe', (admin) => admin.describeCluster()),
+        Math.max(1, deadline - Date.now()),
+        `Kafka ping timed out after ${timeoutMs} ms (brokers ${this.options.brokers.join(', ')})`,
+      );
+    const reused = this.probe !== null;
+    try {
+      await attempt();
+    } catch (error) {
+      // a probe connected before a broker restart fails once on its dead connection: try a fresh one
+      if (!reused || Date.now() >= deadline) throw this.pingError(error);
+      try {
+        await attempt();
+      } catch (again) {
+        throw this.pingError(again);
+      }
+    }
+  }
+
+  private pingError(error: unknown): Error {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Error(`Kafka not reachable at ${this.options.brokers.join(', ')}: ${reason}`, { cause: error });
+  }
+
+  /**
+   * Runs an admin call on a lazily connected admin client ('admin': with the retry settings, for
+   * ensureTopics; 'probe': no retries, for ping). A failed call drops the client, so the next call connects
+   * afresh (a broker restart leaves kafkajs with dead connections).
+   */
+  private async withAdmin<T>(kind: 'admin' | 'probe', work: (admin: Admin) => Promise<T>): Promise<T> {
+    let entry = this[kind];
+    if (!entry) {
+      const admin = kind === 'probe' ? this.probeKafka.admin() : this.kafka.admin();
+      entry = { admin, connected: admin.connect() };
+      entry.connected.catch(() => undefined);
+      this[kind] = entry;
+    }
+    const current = entry;
+    const run = current.connected.then(() => work(current.admin));
+    run.catch(() => {
+      if (this[kind] === current) this[kind] = null;
+      current.admin.disconnect().catch(() => undefined);
+    });
+    return run;
+  }
+
+  // ------------------------------------------------------------------ close
+
+  /** stops the consumers (after their running handlers finished), then the producer and the admin clients */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown() {
+    this.state = 'closing';
+    for (const wake of [...this.sleepers]) wake();
+    // handlers still running commit their offset while their consumer is still running
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.subscriptions.values()].map((s) => s.server.close()));
+    this.subscriptions.clear();
+    await this.producer.close().catch(() => undefined);
+    this.producerReady = null;
+    await Promise.allSettled([this.admin, this.probe].map((entry) => entry?.admin.disconnect()));
+    this.admin = null;
+    this.probe = null;
+    this.state = 'closed';
+  }
+}

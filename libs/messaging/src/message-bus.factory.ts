@@ -1,0 +1,79 @@
+import { InProcessMessageBus } from './in-process/in-process.message-bus';
+import { KafkaMessageBus } from './kafka/kafka.message-bus';
+import { BusMessage, MessageBus, MessageHandler } from './message-bus.port';
+
+export interface MessageBusConfig {
+  BUS: 'in-process' | 'kafka';
+  KAFKA_BROKERS: string[];
+  KAFKA_TOPIC_PARTITIONS: number;
+  KAFKA_REPLICATION_FACTOR: number;
+}
+
+/** the configured bus for a service; Kafka is wrapped so that a broker that is down at boot is waited for */
+export function createMessageBus(config: MessageBusConfig, clientId: string, topics: string[]): MessageBus {
+  if (config.BUS === 'in-process') return new InProcessMessageBus();
+  return new StartupTolerantBus(
+    new KafkaMessageBus({
+      brokers: config.KAFKA_BROKERS,
+      clientId,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    }),
+    topics,
+  );
+}
+
+/**
+ * Creates the topics (and their dead-letter topics) up front, never relying on auto-creation, and starts
+ * consumers once they exist, retrying in the background while the broker is unreachable. Until then
+ * `ping()` fails with the reason, so readiness reports it; the service recovers by itself.
+ */
+export class StartupTolerantBus implements MessageBus {
+  private readonly topicsReady: Promise<void>;
+  private pending = new Set<string>();
+  private closed = false;
+  private lastError = 'topics not created yet';
+
+  constructor(
+    private readonly inner: KafkaMessageBus,
+    topics: string[],
+  ) {
+    this.topicsReady = this.retry('create topics', () => inner.ensureTopics(topics));
+  }
+
+  private async retry(what: string, action: () => Promise<void>) {
+    for (let delay = 250; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await action();
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        this.lastError = `${what}: ${(error as Error).message}`;
+        console.warn(`kafka: could not ${what} yet (${(error as Error).message}); retrying in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    return this.inner.publish(messages);
+  }
+
+  async subscribe(topic: string, group: string, handler: MessageHandler): Promise<void> {
+    const key = `${group}@${topic}`;
+    this.pending.add(key);
+    void this.topicsReady
+      .then(() => this.retry(`subscribe ${key}`, () => this.inner.subscribe(topic, group, handler)))
+      .then(() => this.pending.delete(key));
+  }
+
+  async ping(): Promise<void> {
+    if (this.pending.size > 0) throw new Error(`consumers not running yet (${[...this.pending].join(', ')}): ${this.lastError}`);
+    await this.inner.ping();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inner.close();
+  }
+}
