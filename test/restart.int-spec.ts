@@ -150,10 +150,11 @@ describe('SIGKILL in the middle of a stream of writes', () => {
       const deadline = Date.now() + 30_000;
       while (acknowledged.length < 150 && failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       expect(failures).toEqual([]);
+      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       stop = true;
       await Promise.all(writers);
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       expect(acknowledged.length).toBeGreaterThanOrEqual(150);
 
       child = launch(dataDir, port);

@@ -67,8 +67,14 @@ export class ServiceProcess {
   }
 }
 
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: Buffer; type?: string } = {}) {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; raw?: Buffer; type?: string; correlationId?: string } = {},
+) {
   const headers: Record<string, string> = {};
+  if (options.correlationId) headers['x-correlation-id'] = options.correlationId;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: Buffer | string | undefined;
   if (options.raw) {

@@ -26,14 +26,15 @@ describe('three services in separate processes over Kafka and S3', () => {
     KAFKA_BROKERS,
     KAFKA_TOPIC_PARTITIONS: '3',
     EVENT_STORE: 'sqlite',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     JWKS_URL: 'http://127.0.0.1:3201/.well-known/jwks.json',
   };
   const identity = new ServiceProcess('identity', 3201, { ...common, DATA_DIR: join(root, 'identity') });
+  const MASTER_KEY = randomBytes(32).toString('base64');
   const organization = new ServiceProcess('organization', 3202, {
     ...common,
     DATA_DIR: join(root, 'organization'),
-    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
+    SECRETS_MASTER_KEY: MASTER_KEY,
   });
   const packaging = new ServiceProcess('app-packaging', 3203, {
     ...common,
@@ -104,8 +105,14 @@ describe('three services in separate processes over Kafka and S3', () => {
     expect((await call(O, 'POST', `/v1/invitations/${invite.body.id}/accept`, { token: cySession.accessToken })).status).toBe(200);
     await scoped('cy@example.com', orgA, 'Agent');
     const cyId = cySession.user.id;
-    expect((await call(O, 'PUT', `/v1/organizations/${orgA}/members/${cyId}`, { token: ada, body: { role: 'Developer' } })).status).toBe(200);
+    const correlationId = `role-change-${randomBytes(4).toString('hex')}`;
+    expect((await call(O, 'PUT', `/v1/organizations/${orgA}/members/${cyId}`, { token: ada, body: { role: 'Developer' }, correlationId })).status).toBe(200);
     const cy = await scoped('cy@example.com', orgA, 'Developer');
+    // the correlation id followed the change from organization's HTTP request through its log and Kafka into identity
+    const lines = (service: ServiceProcess) => service.output.split('\n').filter((l) => l.includes(correlationId)).map((l) => JSON.parse(l));
+    expect(lines(organization).some((l) => l.component === 'http' && l.route === '/v1/organizations/:id/members/:userId')).toBe(true);
+    expect(lines(identity).some((l) => l.component === 'identity.consumer' && l.type === 'MemberRoleChanged')).toBe(true);
+    expect(lines(packaging).some((l) => l.component === 'app-packaging.consumer' && l.type === 'MemberRoleChanged')).toBe(true);
 
     // resources (organization) and an app (app-packaging) in A
     const crm = (await call(O, 'POST', `/v1/organizations/${orgA}/integrations`, { token: cy, body: { name: 'CRM', kind: 'salesforce', secret: 'top-secret' } })).body.id;
@@ -177,6 +184,13 @@ describe('three services in separate processes over Kafka and S3', () => {
     // graceful shutdown on SIGTERM: in-flight work finishes, the stores close
     const stopped = await Promise.all(services.map((s) => s.kill('SIGTERM')));
     expect(stopped.map((s) => s.graceful)).toEqual([true, true, true]);
+
+    // no secret, password or token in any log line of the whole run
+    const everything = services.map((s) => s.output).join('\n');
+    for (const secret of [PASSWORD, 'top-secret', OPERATOR_TOKEN, MASTER_KEY, ada, cy, bob, cySession.refreshToken, 'eyJhbGciOi']) {
+      expect(everything.includes(secret) ? `a log contains ${secret.slice(0, 12)}…` : 'clean').toBe('clean');
+    }
+    expect(everything.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThan(50);
 
     // nothing applied twice: identity recorded each membership change of cy once
     const db = new Database(join(root, 'identity', 'identity', 'events.sqlite'), { readonly: true });

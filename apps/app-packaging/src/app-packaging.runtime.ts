@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
 import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
@@ -31,20 +32,20 @@ export class PackagingRuntime {
   ) {
     this.apps = new AggregateRepository(store, appDecider, appStream, { cacheSize: 10_000 });
     this.directory = new AggregateRepository(store, orgDirectoryDecider, orgDirectoryStream, { cacheSize: 20_000 });
-    this.projections = new ProjectionRunner(store, readModels, [appsProjection], (e) => console.error('app-packaging projections stopped', e));
+    this.projections = new ProjectionRunner(store, readModels, [appsProjection], (e) => logger('app-packaging').error({ err: e }, 'projections stopped; restarting'));
     this.relay = new OutboxRelay({
       name: 'app-packaging',
       store,
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
-      onError: (e) => console.error('app-packaging relay', (e as Error).message),
+      onError: (e) => logger('app-packaging').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }
 
   static open(config: PackagingConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'app-packaging');
-    const store = createEventStore(config, join(dir, 'events.sqlite'));
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'app-packaging');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const storage = createObjectStorage({ ...config, dataDir: dir });
     return new PackagingRuntime(config, store, readModels, bus, storage, operatorToken);
@@ -60,8 +61,8 @@ export class PackagingRuntime {
       topic: ORGANIZATION_EVENTS_TOPIC,
       group: 'app-packaging',
       parse: parseOrganizationMessage,
-      handle: (event) => handleOrganizationMessage(this, event),
-      onDeadLetter: (_m, reason) => console.warn(`app-packaging: dead-lettered an organization event: ${reason}`),
+      handle: observedHandler('app-packaging', ORGANIZATION_EVENTS_TOPIC, (event) => handleOrganizationMessage(this, event)),
+      onDeadLetter: deadLetterLogger('app-packaging', ORGANIZATION_EVENTS_TOPIC),
     });
   }
 
@@ -74,7 +75,7 @@ export class PackagingRuntime {
         await storage.ensureBucket();
         return;
       } catch (error) {
-        console.warn(`app-packaging: bucket not ready (${(error as Error).message}); retrying in ${delay} ms`);
+        logger('app-packaging').warn({ err: (error as Error).message, delay }, 'bucket not ready; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -82,6 +83,12 @@ export class PackagingRuntime {
 
   startRelay() {
     this.relay.start();
+    onScrape(async () => {
+      if (!this.started) return;
+      metrics.relayLag.labels('app-packaging').set(await this.relay.lag());
+      metrics.headPosition.labels('app-packaging').set(await this.store.headPosition());
+      metrics.projectionPosition.labels('app-packaging').set(this.projections.checkpoint);
+    });
   }
 
   /** every app of the organization bound to the resource loses that binding (and so needs configuration) */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
 import { AggregateRepository, EventStore, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { inProcessKeySet } from '@lib/auth';
@@ -51,13 +52,13 @@ export class IdentityRuntime {
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
-      onError: (e) => console.error('identity relay', (e as Error).message),
+      onError: (e) => logger('identity').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }
 
   static async open(config: IdentityConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'identity');
-    const store = createEventStore(config, join(dir, 'events.sqlite'));
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'identity');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const keys = await new SigningKeys(config.SIGNING_KEYS_DIR ?? join(dir, 'keys')).load();
     return new IdentityRuntime(config, store, readModels, bus, keys, operatorToken);
@@ -72,14 +73,19 @@ export class IdentityRuntime {
       topic: ORGANIZATION_EVENTS_TOPIC,
       group: 'identity',
       parse: parseOrganizationMessage,
-      handle: (event) => handleOrganizationMessage(this, event),
-      onDeadLetter: (_m, reason) => console.warn(`identity: dead-lettered an organization event: ${reason}`),
+      handle: observedHandler('identity', ORGANIZATION_EVENTS_TOPIC, (event) => handleOrganizationMessage(this, event)),
+      onDeadLetter: deadLetterLogger('identity', ORGANIZATION_EVENTS_TOPIC),
     });
   }
 
   /** publishing starts once every consumer in the process has subscribed */
   startRelay() {
     this.relay.start();
+    onScrape(async () => {
+      if (!this.started) return;
+      metrics.relayLag.labels('identity').set(await this.relay.lag());
+      metrics.headPosition.labels('identity').set(await this.store.headPosition());
+    });
   }
 
   async stop() {

@@ -20,6 +20,7 @@ runMain('organization', async () => {
   const app = await createHttpApp(ServiceModule, {
     title: 'organization',
     bodyLimit: config.BODY_LIMIT_BYTES,
+    logLevel: config.LOG_LEVEL,
     logger: ['error', 'warn'],
   });
   return { app, port: config.PORT, host: config.HOST, lines: [`region ${config.REGION}, bus ${config.BUS}, event store ${config.EVENT_STORE}`] };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
 import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
@@ -35,7 +36,7 @@ export class OrganizationRuntime {
     this.organizations = new AggregateRepository(store, organizationDecider, organizationStream, { cacheSize: 50_000 });
     this.knownUsers = new AggregateRepository(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
     this.projections = new ProjectionRunner(store, readModels, organizationProjections, (e) =>
-      console.error('organization projections stopped', e),
+      logger('organization').error({ err: e }, 'projections stopped; restarting'),
     );
     this.relay = new OutboxRelay({
       name: 'organization',
@@ -43,13 +44,13 @@ export class OrganizationRuntime {
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
-      onError: (e) => console.error('organization relay', (e as Error).message),
+      onError: (e) => logger('organization').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }
 
   static open(config: OrganizationConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'organization');
-    const store = createEventStore(config, join(dir, 'events.sqlite'));
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'organization');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const secrets = SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(dir, 'master.key'));
     return new OrganizationRuntime(config, store, readModels, bus, operatorToken, secrets);
@@ -64,14 +65,20 @@ export class OrganizationRuntime {
       topic: IDENTITY_EVENTS_TOPIC,
       group: 'organization',
       parse: parseIdentityMessage,
-      handle: (event) => handleIdentityMessage(this.knownUsers, event),
-      onDeadLetter: (_m, reason) => console.warn(`organization: dead-lettered an identity event: ${reason}`),
+      handle: observedHandler('organization', IDENTITY_EVENTS_TOPIC, (event) => handleIdentityMessage(this.knownUsers, event)),
+      onDeadLetter: deadLetterLogger('organization', IDENTITY_EVENTS_TOPIC),
     });
   }
 
   /** publishing starts once every consumer in the process has subscribed */
   startRelay() {
     this.relay.start();
+    onScrape(async () => {
+      if (!this.started) return;
+      metrics.relayLag.labels('organization').set(await this.relay.lag());
+      metrics.headPosition.labels('organization').set(await this.store.headPosition());
+      metrics.projectionPosition.labels('organization').set(this.projections.checkpoint);
+    });
   }
 
   async stop() {

@@ -37,6 +37,7 @@ export class StartupTolerantBus implements MessageBus {
   constructor(
     private readonly inner: KafkaMessageBus,
     topics: string[],
+    private readonly onRetry: (message: string) => void = (m) => console.warn(m),
   ) {
     this.topicsReady = this.retry('create topics', () => inner.ensureTopics(topics));
   }
@@ -49,7 +50,7 @@ export class StartupTolerantBus implements MessageBus {
       } catch (error) {
         if (this.closed) return;
         this.lastError = `${what}: ${(error as Error).message}`;
-        console.warn(`kafka: could not ${what} yet (${(error as Error).message}); retrying in ${delay} ms`);
+        this.onRetry(`kafka: could not ${what} yet (${(error as Error).message}); retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

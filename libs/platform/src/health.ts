@@ -1,4 +1,5 @@
-import { Controller, Get, Global, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { scrape } from './observability';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
@@ -66,10 +67,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/** Prometheus metrics of this process */
+@ApiTags('health')
+@Controller('metrics')
+export class MetricsController {
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics() {
+    return scrape();
+  }
+}
+
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  controllers: [HealthController],
+  controllers: [HealthController, MetricsController],
   providers: [ReadinessRegistry],
   exports: [ReadinessRegistry],
 })

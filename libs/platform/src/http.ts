@@ -4,12 +4,17 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { configureLogger } from './observability';
+import { instrumentHttp, PinoNestLogger } from './instrumentation';
 
 export interface HttpAppOptions {
   title: string;
   bodyLimit: number;
   /** bodies of content-type application/zip (package uploads) are read as a Buffer up to this size */
   zipBodyLimit?: number;
+  /** pino level of the process's JSON logs */
+  logLevel?: string;
+  /** false silences Nest's own messages (tests); otherwise they go to the JSON logger */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
 
@@ -41,12 +46,14 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     },
     trustProxy: true,
   });
+  configureLogger(options.logLevel ?? 'info');
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+    logger: options.logger === false ? false : new PinoNestLogger(),
     bufferLogs: false,
   });
   // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate
   const fastify = app.getHttpAdapter().getInstance();
+  instrumentHttp(fastify as unknown as Parameters<typeof instrumentHttp>[0]);
   fastify.removeContentTypeParser('text/plain');
   if (options.zipBodyLimit) {
     fastify.addContentTypeParser(['application/zip', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: options.zipBodyLimit }, (_req, body, done) =>

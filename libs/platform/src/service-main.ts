@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from './config';
+import { logger } from './observability';
 
 /**
  * Runs one service's process: build (config is validated inside, a ConfigError exits 78 naming the
@@ -11,15 +12,16 @@ export function runMain(name: string, start: () => Promise<{ app: NestFastifyApp
     .then(async ({ app, port, host, lines }) => {
       await app.listen({ port, host });
       const url = await app.getUrl();
-      console.log(`${name} listening on ${url}`);
-      for (const line of lines ?? []) console.log(line);
+      const log = logger('main');
+      log.info({ url }, `${name} listening on ${url}`);
+      for (const line of lines ?? []) log.info(line);
     })
     .catch((error) => {
       if (error instanceof ConfigError) {
         console.error(`${name}: ${error.message}`);
         process.exit(78); // EX_CONFIG
       }
-      console.error(`${name} failed to start`, error);
+      logger('main').fatal({ err: error }, `${name} failed to start`);
       process.exit(1);
     });
 }

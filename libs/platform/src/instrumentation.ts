@@ -1,0 +1,117 @@
+import { LoggerService } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EventStore, NewEvent } from '@lib/eventstore';
+import { currentContext, logger, metrics, runWithContext } from './observability';
+
+const ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Per request: a request id (x-request-id or generated) and a correlation id (x-correlation-id or the request
+ * id), both echoed in the response, in every log line written while handling it, and in the metadata of
+ * every event it appends. One access log line and one latency observation per request.
+ */
+interface HookRequest {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  routeOptions?: { url?: string };
+}
+interface HookReply {
+  statusCode: number;
+  elapsedTime: number;
+  header(name: string, value: string): unknown;
+}
+type Hook = (request: HookRequest, reply: HookReply, done: () => void) => void;
+
+export function instrumentHttp(fastify: { addHook(name: 'onRequest' | 'onResponse', hook: Hook): unknown }) {
+  const log = logger('http');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const given = request.headers['x-correlation-id'];
+    const correlationId = typeof given === 'string' && ID.test(given) ? given : request.id;
+    reply.header('x-request-id', request.id);
+    reply.header('x-correlation-id', correlationId);
+    runWithContext({ requestId: request.id, correlationId }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    log.info({ method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+}
+
+/** the event store as the services use it: correlation id from the context, appends counted */
+export function observedEventStore(store: EventStore, service: string): EventStore {
+  const counter = metrics.eventsAppended.labels(service);
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return async (stream: string, events: NewEvent[], options?: Parameters<EventStore['append']>[2]) => {
+          const ctx = currentContext();
+          const enriched = ctx
+            ? events.map((e) => ({ ...e, metadata: { correlationId: ctx.correlationId, ...(e.metadata ?? {}) } }))
+            : events;
+          const result = await target.append(stream, enriched, options);
+          counter.inc(events.length);
+          return result;
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** runs a consumer's handler in the source event's correlation context, with a log line and metrics */
+export function observedHandler<E extends { id: string; type: string; correlationId?: string; occurredAt: string }>(
+  service: string,
+  topic: string,
+  handle: (event: E) => Promise<void>,
+) {
+  const log = logger(`${service}.consumer`);
+  const consumed = metrics.consumed.labels(service, topic);
+  const lag = metrics.consumerLag.labels(service, topic);
+  return (event: E) =>
+    runWithContext({ requestId: randomUUID(), correlationId: event.correlationId ?? event.id }, async () => {
+      await handle(event);
+      consumed.inc();
+      lag.set(Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000));
+      log.info({ topic, eventId: event.id, type: event.type }, 'applied integration event');
+    });
+}
+
+export function deadLetterLogger(service: string, topic: string) {
+  const log = logger(`${service}.consumer`);
+  const counter = metrics.deadLetters.labels(service, topic);
+  return (message: { headers: Record<string, string> }, reason: string) => {
+    counter.inc();
+    log.warn({ topic, eventId: message.headers['event-id'], reason }, 'sent a message to the dead-letter topic');
+  };
+}
+
+/** Nest's own messages (bootstrap, errors) go through the same JSON logger */
+export class PinoNestLogger implements LoggerService {
+  private readonly pino = logger('nest');
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, rest: unknown[]) {
+    const context = typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : undefined;
+    if (message instanceof Error) this.pino[level]({ err: message, context }, message.message);
+    else this.pino[level]({ context }, String(message));
+  }
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+}
