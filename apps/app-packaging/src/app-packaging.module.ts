@@ -45,6 +45,7 @@ export class AppPackagingModule {
     const auth: AuthConfig = {
       verifier: new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }),
       operatorToken: runtime.operatorToken,
+      previousOperatorToken: runtime.config.OPERATOR_TOKEN_PREVIOUS,
       serviceTokens: runtime.config.SERVICE_TOKENS,
     };
     return {

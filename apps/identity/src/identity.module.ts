@@ -41,6 +41,7 @@ export class IdentityModule {
     const auth: AuthConfig = {
       verifier: new TokenVerifier({ local: keys }),
       operatorToken: runtime.operatorToken,
+      previousOperatorToken: runtime.config.OPERATOR_TOKEN_PREVIOUS,
       serviceTokens: runtime.config.SERVICE_TOKENS,
     };
     return {

@@ -22,6 +22,8 @@ export const AUTH_CONFIG = Symbol('AUTH_CONFIG');
 export interface AuthConfig {
   verifier: TokenVerifier;
   operatorToken: string;
+  /** the previous operator token, still accepted while a rotation is rolled out */
+  previousOperatorToken?: string;
   serviceTokens: readonly string[];
 }
 
@@ -54,7 +56,12 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new UnauthorizedException('a bearer token is required');
     const token = match[1];
     let principal: Principal;
-    if (sameSecret(token, this.config.operatorToken)) principal = { kind: 'operator' };
+    if (
+      sameSecret(token, this.config.operatorToken) ||
+      (this.config.previousOperatorToken !== undefined && sameSecret(token, this.config.previousOperatorToken))
+    ) {
+      principal = { kind: 'operator' };
+    }
     else if (this.config.serviceTokens.some((t) => sameSecret(token, t))) principal = { kind: 'service' };
     else {
       try {

@@ -17,6 +17,8 @@ export const baseConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   REGION: z.enum(REGIONS).default('us'),
   OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** still accepted during an operator token rotation (docs/runbook.md) */
+  OPERATOR_TOKEN_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   SERVICE_TOKENS: z
     .string()
     .optional()

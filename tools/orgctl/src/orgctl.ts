@@ -1,0 +1,498 @@
+/**
+ * orgctl: the operator's command line for one region's stack.
+ *
+ *   node tools/orgctl/bin/orgctl.js <command> …      (from any directory; registers ts-node itself)
+ *
+ * Everything goes through `main(argv, io)`, which returns the exit code and writes only to the injected
+ * streams, so tests run it in-process. Exit codes: 0 ok, 1 refused (by the API, or a rebuild that cannot
+ * run), 2 usage, 3 stack unreachable, 130 interrupted.
+ */
+import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { ApiClient, ApiFailure } from './api-client';
+import { ProgressOutput } from './progress';
+
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
+
+export interface OutputStream extends ProgressOutput {
+  write(text: string): unknown;
+}
+
+export interface OrgctlIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** aborted (the CLI wires SIGINT to it): HTTP calls are cancelled, a rebuild stops at the next batch */
+  signal?: AbortSignal;
+  /** a monotonic clock in ms (progress and rates) */
+  now?: () => number;
+}
+
+const DEFAULT_URL = 'http://127.0.0.1:3000';
+const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_PAGE = 200;
+
+const USAGE = `orgctl: operate an organizations control plane stack
+
+usage: orgctl <command> [options]
+
+commands (against a running stack's HTTP API):
+  provision --name N --region R --admin-email E   provision an organization (R must be the stack's region)
+  list [--limit N] [--page-size N]                the stack's organizations (follows cursors; --limit caps the total)
+  show ID                                         one organization
+  suspend ID [--reason TEXT]                      suspend an organization
+  reactivate ID                                   reactivate a suspended organization
+  audit-export ID --from ISO --to ISO [--out FILE] [--page-size N]
+                                                  the audit entries with from <= at < to, as JSON Lines,
+                                                  oldest first (to stdout, or to FILE written atomically)
+
+offline (the service must be stopped):
+  rebuild --service organization|app-packaging [--data-dir DIR] [--batch-size N]
+                                                  drop and replay the service's read models from its event
+                                                  log (DIR/<service>/events.sqlite); safe to interrupt and rerun
+
+options of the API commands:
+  --url URL            the stack (env ORGCTL_URL, default ${DEFAULT_URL})
+  --token TOKEN        the operator token (or env OPERATOR_TOKEN)
+  --token-file FILE    a file holding it (default DATA_DIR/operator-token when present; DATA_DIR defaults to ./data)
+  --timeout MS         per request (default ${DEFAULT_TIMEOUT_MS})
+  --json               machine-readable output (errors too, on stderr)
+
+exit codes: 0 ok, 1 refused (by the API, or a rebuild that cannot run), 2 usage, 3 stack unreachable, 130 interrupted
+`;
+
+class UsageError extends Error {}
+/** an operation that cannot run as asked (exit 1) */
+class Refusal extends Error {}
+
+type Options = ParseArgsConfig['options'];
+
+const apiOptions = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+const COMMANDS = {
+  provision: { positionals: 0, options: { ...apiOptions, name: { type: 'string' }, region: { type: 'string' }, 'admin-email': { type: 'string' } } },
+  list: { positionals: 0, options: { ...apiOptions, limit: { type: 'string' }, 'page-size': { type: 'string' } } },
+  show: { positionals: 1, options: apiOptions },
+  suspend: { positionals: 1, options: { ...apiOptions, reason: { type: 'string' } } },
+  reactivate: { positionals: 1, options: apiOptions },
+  'audit-export': {
+    positionals: 1,
+    options: { ...apiOptions, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'page-size': { type: 'string' } },
+  },
+  rebuild: {
+    positionals: 0,
+    options: {
+      service: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'batch-size': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  },
+} as const satisfies Record<string, { positionals: number; options: Options }>;
+
+type CommandName = keyof typeof COMMANDS;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Context {
+  io: OrgctlIo;
+  values: Values;
+  positionals: string[];
+  json: boolean;
+}
+
+/** runs one command line; never throws, never exits: returns the exit code */
+export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo> = {}): Promise<number> {
+  const io: OrgctlIo = {
+    stdout: partialIo.stdout ?? process.stdout,
+    stderr: partialIo.stderr ?? process.stderr,
+    env: partialIo.env ?? process.env,
+    cwd: partialIo.cwd ?? process.cwd(),
+    signal: partialIo.signal,
+    now: partialIo.now,
+  };
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    io.stderr.write(USAGE);
+    return EXIT.usage;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (!Object.prototype.hasOwnProperty.call(COMMANDS, command)) {
+    io.stderr.write(`orgctl: unknown command "${command}"\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const spec = COMMANDS[command as CommandName];
+  let ctx: Context;
+  try {
+    const parsed = parseArgs({ args: [...rest], options: spec.options, allowPositionals: true, strict: true });
+    if (parsed.values.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    if (parsed.positionals.length !== spec.positionals) {
+      throw new UsageError(
+        spec.positionals === 0
+          ? `${command} takes no arguments (got ${parsed.positionals.join(' ')})`
+          : `${command} needs exactly one organization id`,
+      );
+    }
+    ctx = { io, values: parsed.values as Values, positionals: parsed.positionals, json: parsed.values.json === true };
+  } catch (error) {
+    io.stderr.write(`orgctl ${command}: ${(error as Error).message}\nrun "orgctl --help" for usage\n`);
+    return EXIT.usage;
+  }
+  try {
+    switch (command as CommandName) {
+      case 'provision':
+        return await provision(ctx);
+      case 'list':
+        return await list(ctx);
+      case 'show':
+        return await show(ctx);
+      case 'suspend':
+        return await changeStatus(ctx, 'suspend');
+      case 'reactivate':
+        return await changeStatus(ctx, 'reactivate');
+      case 'audit-export':
+        return await auditExport(ctx);
+      case 'rebuild':
+        return await rebuild(ctx);
+    }
+  } catch (error) {
+    return fail(ctx, error, command);
+  }
+}
+
+function fail(ctx: Context, error: unknown, command: string): number {
+  let code: number;
+  let message: string;
+  let extra: Record<string, unknown> = {};
+  if (error instanceof UsageError) {
+    code = EXIT.usage;
+    message = `${error.message}\nrun "orgctl --help" for usage`;
+  } else if (error instanceof Refusal) {
+    code = EXIT.refused;
+    message = error.message;
+  } else if (error instanceof ApiFailure) {
+    code = error.exitCode;
+    message = error.kind === 'interrupted' ? 'interrupted' : error.message;
+    extra = { status: error.status, problem: error.problem };
+  } else {
+    code = EXIT.refused;
+    message = `failed: ${(error as Error)?.message ?? String(error)}`;
+  }
+  if (ctx.json) ctx.io.stderr.write(`${JSON.stringify({ error: { message, exitCode: code, ...extra } })}\n`);
+  else ctx.io.stderr.write(`orgctl ${command}: ${message}\n`);
+  return code;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// options
+
+function str(ctx: Context, name: string, required: true): string;
+function str(ctx: Context, name: string, required?: false): string | undefined;
+function str(ctx: Context, name: string, required = false): string | undefined {
+  const v = ctx.values[name];
+  if (typeof v === 'string' && v.trim() !== '') return v;
+  if (v !== undefined && typeof v === 'string') throw new UsageError(`--${name} must not be empty`);
+  if (required) throw new UsageError(`--${name} is required`);
+  return undefined;
+}
+
+function positiveInt(ctx: Context, name: string, fallback: number, max?: number): number;
+function positiveInt(ctx: Context, name: string, fallback: undefined, max?: number): number | undefined;
+function positiveInt(ctx: Context, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) {
+  const v = str(ctx, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}`);
+  return Number(v);
+}
+
+function isoInstant(ctx: Context, name: string): number {
+  const v = str(ctx, name, true);
+  const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw new UsageError(`--${name} must be an ISO 8601 date or date-time (e.g. 2025-01-31 or 2025-01-31T12:00:00Z), got "${v}"`);
+  return t;
+}
+
+function dataDir(io: OrgctlIo) {
+  return resolve(io.cwd, io.env.DATA_DIR || './data');
+}
+
+/** --token, then --token-file, then OPERATOR_TOKEN, then DATA_DIR/operator-token */
+function operatorToken(ctx: Context): string {
+  const flag = str(ctx, 'token');
+  if (flag) return flag.trim();
+  const file = str(ctx, 'token-file');
+  if (file) {
+    const path = resolve(ctx.io.cwd, file);
+    let token: string;
+    try {
+      token = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      throw new UsageError(`cannot read --token-file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!token) throw new UsageError(`--token-file ${path} is empty`);
+    return token;
+  }
+  if (ctx.io.env.OPERATOR_TOKEN?.trim()) return ctx.io.env.OPERATOR_TOKEN.trim();
+  const fallback = join(dataDir(ctx.io), 'operator-token');
+  if (existsSync(fallback)) {
+    const token = readFileSync(fallback, 'utf8').trim();
+    if (token) return token;
+  }
+  throw new UsageError(`no operator token: pass --token or --token-file, set OPERATOR_TOKEN, or run where ${fallback} exists`);
+}
+
+function client(ctx: Context) {
+  const baseUrl = str(ctx, 'url') ?? (ctx.io.env.ORGCTL_URL?.trim() || DEFAULT_URL);
+  try {
+    const u = new URL(baseUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new UsageError(`--url must be an http(s) URL, got "${baseUrl}"`);
+  }
+  return new ApiClient({
+    baseUrl,
+    token: operatorToken(ctx),
+    timeoutMs: positiveInt(ctx, 'timeout', DEFAULT_TIMEOUT_MS, 3_600_000),
+    signal: ctx.io.signal,
+  });
+}
+
+const orgPath = (id: string) => `/v1/organizations/${encodeURIComponent(id)}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function printJson(ctx: Context, value: unknown) {
+  ctx.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// API commands
+
+interface OrganizationView {
+  id: string;
+  name: string;
+  region: string;
+  status: string;
+  memberCount: number;
+  createdAt?: string;
+}
+
+function describeOrganization(o: OrganizationView) {
+  const rows: [string, unknown][] = [
+    ['id', o.id],
+    ['name', o.name],
+    ['region', o.region],
+    ['status', o.status],
+    ['members', o.memberCount],
+  ];
+  if (o.createdAt) rows.push(['created', o.createdAt]);
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(9)}${v}`).join('\n');
+}
+
+async function provision(ctx: Context) {
+  const name = str(ctx, 'name', true);
+  const region = str(ctx, 'region', true);
+  const email = str(ctx, 'admin-email', true);
+  const api = client(ctx);
+  const org = await api.post<
+    OrganizationView & { admin: { email: string; status: 'member' | 'invited'; userId?: string; invitationId?: string; expiresAt?: string } }
+  >('/v1/organizations', { name, region, admin: { email } });
+  if (ctx.json) printJson(ctx, org);
+  else {
+    const admin =
+      org.admin?.status === 'member'
+        ? `${org.admin.email} is its Admin (${org.admin.userId})`
+        : `${org.admin?.email} is invited as its Admin (invitation ${org.admin?.invitationId}, expires ${org.admin?.expiresAt})`;
+    ctx.io.stdout.write(`provisioned ${org.id} "${org.name}" in region ${org.region}\n${describeOrganization(org)}\nadmin:   ${admin}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function list(ctx: Context) {
+  const cap = positiveInt(ctx, 'limit', undefined);
+  const pageSize = positiveInt(ctx, 'page-size', MAX_PAGE, MAX_PAGE);
+  const api = client(ctx);
+  const items: OrganizationView[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const want = cap === undefined ? pageSize : Math.min(pageSize, cap - items.length);
+    const page = await api.get<{ items: OrganizationView[]; nextCursor: string | null }>('/v1/organizations', { cursor, limit: want });
+    items.push(...page.items);
+    if (!page.nextCursor || page.items.length === 0 || (cap !== undefined && items.length >= cap)) break;
+    cursor = page.nextCursor;
+  }
+  if (ctx.json) {
+    printJson(ctx, items);
+    return EXIT.ok;
+  }
+  if (items.length === 0) {
+    ctx.io.stdout.write('no organizations\n');
+    return EXIT.ok;
+  }
+  const header = ['ID', 'NAME', 'REGION', 'STATUS', 'MEMBERS', 'CREATED'];
+  const rows = items.map((o) => [o.id, o.name, o.region, o.status, String(o.memberCount), o.createdAt ?? '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  ctx.io.stdout.write(`${[header, ...rows].map(line).join('\n')}\n`);
+  return EXIT.ok;
+}
+
+async function show(ctx: Context) {
+  const org = await client(ctx).get<OrganizationView>(orgPath(ctx.positionals[0]));
+  if (ctx.json) printJson(ctx, org);
+  else ctx.io.stdout.write(`${describeOrganization(org)}\n`);
+  return EXIT.ok;
+}
+
+async function changeStatus(ctx: Context, action: 'suspend' | 'reactivate') {
+  const reason = action === 'suspend' ? str(ctx, 'reason') : undefined;
+  const org = await client(ctx).post<OrganizationView>(`${orgPath(ctx.positionals[0])}/${action}`, reason ? { reason } : {});
+  if (ctx.json) printJson(ctx, org);
+  else ctx.io.stdout.write(`${action === 'suspend' ? 'suspended' : 'reactivated'} ${org.id} "${org.name}": status ${org.status}\n`);
+  return EXIT.ok;
+}
+
+interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+  revision: number;
+}
+
+/**
+ * The audit endpoint pages newest first; entries are kept while from <= at < to and paging stops at the
+ * first entry older than --from (an organization's entries are ordered by time). The file is written
+ * oldest first, which is the natural order of a log: `tail` shows the latest, appending a later export
+ * continues it.
+ */
+async function auditExport(ctx: Context) {
+  const id = ctx.positionals[0];
+  const from = isoInstant(ctx, 'from');
+  const to = isoInstant(ctx, 'to');
+  if (from >= to) throw new UsageError('--from must be before --to');
+  const pageSize = positiveInt(ctx, 'page-size', MAX_PAGE, MAX_PAGE);
+  const out = str(ctx, 'out');
+  const api = client(ctx);
+  const kept: AuditEntry[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  let read = 0;
+  paging: for (;;) {
+    const page = await api.get<{ items: AuditEntry[]; nextCursor: string | null }>(`${orgPath(id)}/audit`, { cursor, limit: pageSize });
+    pages += 1;
+    for (const entry of page.items) {
+      read += 1;
+      const at = Date.parse(entry.at);
+      if (at < from) break paging;
+      if (at < to) kept.push(entry);
+    }
+    if (!page.nextCursor || page.items.length === 0) break;
+    cursor = page.nextCursor;
+  }
+  kept.reverse();
+  const body = kept.map((e) => `${JSON.stringify(e)}\n`).join('');
+  const range = `${new Date(from).toISOString()} <= at < ${new Date(to).toISOString()}`;
+  if (out) {
+    const path = resolve(ctx.io.cwd, out);
+    const partial = join(dirname(path), `.${path.split(/[\\/]/).pop()}.${process.pid}.partial`);
+    try {
+      await new Promise<void>((done, failed) => {
+        const stream = createWriteStream(partial, { mode: 0o600 });
+        stream.on('error', failed);
+        stream.end(body, () => done());
+      });
+      renameSync(partial, path);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+    }
+    const summary = { organizationId: id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), entries: kept.length, pages, read, out: path };
+    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(summary)}\n`);
+    else ctx.io.stdout.write(`exported ${kept.length === 1 ? '1 audit entry' : `${kept.length} audit entries`} of ${id} (${range}), oldest first, to ${path} (${plural(pages, 'page')}, ${read} read)\n`);
+  } else {
+    ctx.io.stdout.write(body);
+    if (!ctx.json) ctx.io.stderr.write(`exported ${kept.length === 1 ? '1 audit entry' : `${kept.length} audit entries`} of ${id} (${range}), oldest first (${plural(pages, 'page')}, ${read} read)\n`);
+  }
+  return EXIT.ok;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// offline
+
+async function rebuild(ctx: Context) {
+  const service = str(ctx, 'service', true);
+  if (service === 'identity') {
+    throw new UsageError('identity has no read models to rebuild (its read-models.sqlite holds only the relay checkpoint)');
+  }
+  // loaded only here: the API commands need neither SQLite nor the services' code
+  const { REBUILDABLE, rebuildReadModels } = await import('./rebuild');
+  if (!Object.prototype.hasOwnProperty.call(REBUILDABLE, service)) {
+    throw new UsageError(`--service must be one of ${Object.keys(REBUILDABLE).join(', ')}, got "${service}"`);
+  }
+  const dir = resolve(ctx.io.cwd, str(ctx, 'data-dir') ?? (ctx.io.env.DATA_DIR || './data'));
+  const outcome = await rebuildReadModels({
+    service,
+    dataDir: dir,
+    batchSize: positiveInt(ctx, 'batch-size', 5000, 1_000_000),
+    signal: ctx.io.signal,
+    progress: ctx.io.stderr,
+    now: ctx.io.now,
+  });
+  switch (outcome.kind) {
+    case 'refused':
+      throw new Refusal(outcome.message);
+    case 'interrupted': {
+      const message = `interrupted: run again to finish (${outcome.events} of ${outcome.total} events replayed; the read models are consistent up to position ${outcome.position}, and a rerun starts over)`;
+      if (ctx.json) ctx.io.stderr.write(`${JSON.stringify({ error: { message, exitCode: EXIT.interrupted, ...outcome } })}\n`);
+      else ctx.io.stderr.write(`orgctl rebuild: ${message}\n`);
+      return EXIT.interrupted;
+    }
+    case 'done': {
+      const { kind: _k, ...summary } = outcome;
+      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(summary)}\n`);
+      else
+        ctx.io.stdout.write(
+          `rebuilt the ${service} read models (${summary.projections.join(', ')}) in ${summary.dir}: ` +
+            `${summary.events.toLocaleString('en-US')} events in ${summary.seconds.toFixed(2)} s ` +
+            `(${Math.round(summary.eventsPerSecond).toLocaleString('en-US')} events/s), checkpoint at position ${summary.position}\n`,
+        );
+      return EXIT.ok;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// process entry
+
+/** the real process: SIGINT asks a running command to stop cleanly, a second SIGINT exits at once */
+export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    process.exitCode = await main(argv, { signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) void run();
