@@ -29,7 +29,7 @@ export function parseNginx(text: string): Directive[] {
       }
       if (t.kind !== 'word') throw new Error(`unexpected ${t.kind}`);
       const words: string[] = [];
-      while (at < tokens.length && tokens[at].kind === 'word') words.push(tokens[at++].value);
+      for (let w = tokens[at]; w?.kind === 'word'; w = tokens[++at]) words.push(w.value);
       const end = tokens[at++];
       if (!end) throw new Error(`unterminated directive ${words.join(' ')}`);
       if (end.kind === ';') out.push({ name: words[0], args: words.slice(1) });
@@ -112,7 +112,7 @@ export class NginxGateway {
       if (d.name === 'upstream') {
         this.upstreams.set(d.args[0], (d.block ?? []).filter((s) => s.name === 'server').map((s) => s.args[0]));
       } else if (d.name === 'map') {
-        this.maps.set(d.args[1], parseMap(d));
+        this.maps.set(d.args[1].replace(/^\$/, ''), parseMap(d));
       } else if (d.name !== 'server') {
         throw new Error(`top-level directive ${d.name} is not understood by test/deploy/support/nginx.ts`);
       }
