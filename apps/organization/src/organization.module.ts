@@ -1,20 +1,28 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry } from '@lib/platform';
+import { ReadinessRegistry, registerOpenApiPaths } from '@lib/platform';
+import { HttpAdapterHost } from '@nestjs/core';
+import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
 import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtime';
 import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
 import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
 
+registerOpenApiPaths(authzCheckOpenApi);
+
 class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ORGANIZATION_RUNTIME) private readonly runtime: OrganizationRuntime,
     private readonly readiness: ReadinessRegistry,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly organizations: OrganizationsService,
+    @Inject(AUTH_CONFIG) private readonly auth: AuthConfig,
   ) {}
 
   /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
   async onModuleInit() {
+    registerAuthzCheckRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth);
     await this.runtime.start();
   }
 

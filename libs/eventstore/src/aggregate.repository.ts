@@ -6,6 +6,8 @@ interface Cached<S> {
   state: S;
   /** revision of the last event folded into state; -1 for a stream that does not exist */
   revision: number;
+  /** the store's change token when the state was last known to be current */
+  token?: string;
 }
 
 export interface HandleResult<S, E> {
@@ -47,10 +49,13 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
   /** current state and revision of one aggregate, up to date with its stream */
   async load(id: string): Promise<Cached<S>> {
     const stream = this.streamName(id);
+    const token = this.store.changeToken?.();
     let cached = this.cache.get(stream);
     if (cached) {
       this.cache.delete(stream);
       this.cache.set(stream, cached);
+      // nothing was appended anywhere since this state was known current: no need to read the tail
+      if (token !== undefined && cached.token === token) return cached;
     } else {
       cached = { state: this.decider.initialState(), revision: -1 };
     }
@@ -60,6 +65,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
       cached.state = this.decider.evolve(cached.state, toDomain<E>(event));
       cached.revision = event.revision;
     }
+    cached.token = token;
     if (cached.revision >= 0) this.remember(stream, cached);
     return cached;
   }

@@ -93,6 +93,11 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions): Subscription;
   /** readiness probe: resolves when the store answers */
   ping(): Promise<void>;
+  /**
+   * optional: a value that changes whenever anything is appended to the log (by this process or another);
+   * lets a cache skip re-reading a stream when nothing changed. Adapters that cannot tell omit it.
+   */
+  changeToken?(): string;
   close(): Promise<void>;
 }
 

@@ -73,6 +73,12 @@ export function configureHttpApp(app: INestApplication, title: string): OpenAPIO
   return document;
 }
 
+const extraPaths: Record<string, unknown> = {};
+/** routes registered on Fastify directly (outside Nest's controllers) describe themselves here */
+export function registerOpenApiPaths(paths: Record<string, unknown>) {
+  Object.assign(extraPaths, paths);
+}
+
 export function openApiDocument(app: INestApplication, title: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(title)
@@ -80,5 +86,9 @@ export function openApiDocument(app: INestApplication, title: string): OpenAPIOb
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or operator token' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  document.paths = Object.fromEntries(
+    Object.entries({ ...document.paths, ...(extraPaths as OpenAPIObject['paths']) }).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return document;
 }

@@ -46,6 +46,8 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
   private closed = false;
+  private localAppends = 0;
+  private readonly dataVersion: Database.Statement<[], { data_version: number }>;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -69,6 +71,12 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.appended.setMaxListeners(0);
     this.stmt = this.prepare();
+    this.dataVersion = this.db.prepare('PRAGMA data_version');
+  }
+
+  /** local appends, plus SQLite's data_version (it changes when another connection commits to the file) */
+  changeToken(): string {
+    return `${this.localAppends}:${this.dataVersion.get()!.data_version}`;
   }
 
   private prepare() {
@@ -146,6 +154,7 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) throw new Error('append needs at least one event');
     const tx = this.db.transaction(this.appendTx);
     const result = tx.immediate(streamName, events, options.expectedRevision ?? 'any');
+    this.localAppends += 1;
     this.appended.emit('appended', result.position);
     return result;
   }

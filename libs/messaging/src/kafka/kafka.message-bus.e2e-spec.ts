@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KafkaContext } from '@nestjs/microservices';
-import { Kafka, logLevel, TopicPartitionOffsetAndMetadata } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { consume } from '../idempotent.consumer';
 import { BusMessage, deadLetterTopic, HEADER } from '../message-bus.port';
 import { eventually, messageBusContract } from '../testing/message-bus.contract';
@@ -232,6 +232,143 @@ describe('KafkaMessageBus: what Kafka adds to the contract', () => {
     await eventually(() => expect([...got].sort()).toEqual(['after', 'before-1', 'before-2', 'before-3']), 10_000);
     expect(got.filter((v) => v !== 'before-2')).toEqual(['before-1', 'before-3', 'after']); // key a in order
   }, 30_000);
+
+  /** the group's committed offset of every partition, and the topic's end offsets, as 'partition:offset' */
+  async function groupPosition(topic: string, group: string) {
+    const kadmin = kafka.admin();
+    await kadmin.connect();
+    try {
+      const [{ partitions }] = await kadmin.fetchOffsets({ groupId: group, topics: [topic] });
+      const ends = await kadmin.fetchTopicOffsets(topic);
+      const show = (ps: { partition: number; offset: string }[]) =>
+        ps.map((p) => `${p.partition}:${p.offset}`).sort().join(' ');
+      return { committed: show(partitions), end: show(ends.map((p) => ({ partition: p.partition, offset: p.high }))) };
+    } finally {
+      await kadmin.disconnect();
+    }
+  }
+
+  /** records the commits the bus makes through the KafkaContext's consumer, for one topic */
+  function spyOnCommits(topic: string) {
+    const commits: TopicPartitionOffsetAndMetadata[][] = [];
+    const getConsumer = KafkaContext.prototype.getConsumer;
+    const spy = jest.spyOn(KafkaContext.prototype, 'getConsumer').mockImplementation(function (this: KafkaContext) {
+      const consumer = getConsumer.call(this);
+      return {
+        ...consumer,
+        commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => {
+          if (offsets.some((o) => o.topic === topic)) commits.push(offsets);
+          return consumer.commitOffsets(offsets);
+        },
+      };
+    });
+    return { commits, restore: () => spy.mockRestore() };
+  }
+
+  it('commits in the background: a backlog of 3,000 messages takes few commit requests, and close() leaves the group at the end', async () => {
+    const topic = await newTopic('catchup');
+    const group = `catchup-${randomUUID()}`;
+    const producer = open();
+    const keys = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+    for (let round = 0; round < 6; round++) {
+      await producer.publish(Array.from({ length: 500 }, (_, i) => message(topic, keys[i % keys.length], `${round * 500 + i}`)));
+    }
+    const { commits, restore } = spyOnCommits(topic);
+    try {
+      const bus = open();
+      const received: BusMessage[] = [];
+      await bus.subscribe(topic, group, async (m) => void received.push(m));
+      await eventually(() => expect(received).toHaveLength(3000), 20_000);
+      await bus.close();
+      // every key in publish order, every partition committed up to its end
+      expect(new Set(received.map((m) => m.value)).size).toBe(3000);
+      for (const key of keys) {
+        const values = received.filter((m) => m.key === key).map((m) => Number(m.value));
+        expect(values).toEqual([...values].sort((a, b) => a - b));
+      }
+      const { committed, end } = await groupPosition(topic, group);
+      expect(committed).toBe(end);
+      // far fewer commit requests than messages, each partition's commit points only moving forward
+      expect(commits.length).toBeGreaterThan(0);
+      expect(commits.length).toBeLessThan(100);
+      const last = new Map<number, bigint>();
+      for (const commit of commits) {
+        for (const { partition, offset } of commit) {
+          expect(BigInt(offset)).toBeGreaterThan(last.get(partition) ?? 0n);
+          last.set(partition, BigInt(offset));
+        }
+      }
+    } finally {
+      restore();
+    }
+  }, 40_000);
+
+  // kafkajs hands the batches of one fetch to its workers and fetches again once all are done: partitions are
+  // handled at the same time when their messages came in the same fetch (a backlog, a busy topic)
+  it('consumes the partitions concurrently: a message that takes long on one partition does not hold up the others', async () => {
+    const topic = await newTopic('concurrent');
+    const partitionOf = (key: string) =>
+      Partitioners.DefaultPartitioner()({
+        topic,
+        partitionMetadata: [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] })),
+        message: { key, value: null },
+      });
+    const slowKey = 'slow';
+    const others = Array.from({ length: 30 }, (_, i) => `other-${i}`).filter((k) => partitionOf(k) !== partitionOf(slowKey));
+    expect(others.length).toBeGreaterThan(3);
+    const bus = open();
+    // a backlog: the first fetch brings every partition's messages
+    await bus.publish([message(topic, slowKey, 'slow-1'), message(topic, slowKey, 'slow-2')]);
+    await bus.publish(others.map((k) => message(topic, k, k)));
+    let othersHandled = 0;
+    let releaseSlow: () => void = () => undefined;
+    const othersDone = new Promise<void>((r) => (releaseSlow = r));
+    const handled: string[] = [];
+    let slowWaitedFor: 'others' | 'timeout' | null = null;
+    await bus.subscribe(topic, `concurrent-${randomUUID()}`, async (m) => {
+      if (m.key === slowKey && slowWaitedFor === null) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 8000)));
+        slowWaitedFor = await Promise.race([othersDone.then(() => 'others' as const), timeout]);
+        clearTimeout(timer);
+      } else if (m.key !== slowKey && ++othersHandled === others.length) {
+        releaseSlow();
+      }
+      handled.push(m.value);
+    });
+    await eventually(() => expect(handled).toHaveLength(others.length + 2), 15_000);
+    expect(slowWaitedFor).toBe('others');
+    // the slow key's own order held: its second message waited for the first
+    expect(handled.filter((v) => v.startsWith('slow'))).toEqual(['slow-1', 'slow-2']);
+    expect(handled.indexOf('slow-1')).toBeGreaterThan(handled.indexOf(others[others.length - 1]));
+  }, 30_000);
+
+  it('commits what was handled when the group rebalances: a member that joins gets nothing the first one handled', async () => {
+    const topic = await newTopic('rebalance');
+    const group = `rebalance-${randomUUID()}`;
+    // an interval that never elapses during the test: only the first commit, and flushes, reach the broker
+    const first = open({ commitIntervalMs: 60_000 });
+    const firstGot: string[] = [];
+    await first.subscribe(topic, group, async (m) => void firstGot.push(m.value));
+    await first.publish(Array.from({ length: 300 }, (_, i) => message(topic, `key-${i % 12}`, `old-${i}`)));
+    await eventually(() => expect(firstGot).toHaveLength(300), 10_000);
+    const before = await groupPosition(topic, group);
+    expect(before.committed).not.toBe(before.end); // handled, but not committed yet
+
+    const second = open({ clientId: 'messaging-e2e-second' });
+    const secondGot: string[] = [];
+    await second.subscribe(topic, group, async (m) => void secondGot.push(m.value));
+    // the first member flushes when it notices the rebalance, before it rejoins
+    await eventually(async () => {
+      const now = await groupPosition(topic, group);
+      expect(now.committed).toBe(now.end);
+    }, 10_000, 100);
+    await first.publish(Array.from({ length: 60 }, (_, i) => message(topic, `key-${i % 12}`, `new-${i}`)));
+    await eventually(() => expect([...firstGot, ...secondGot].filter((v) => v.startsWith('new-'))).toHaveLength(60), 15_000);
+    expect(secondGot.filter((v) => v.startsWith('old-'))).toEqual([]);
+    expect(firstGot.filter((v) => v.startsWith('old-'))).toHaveLength(300);
+    expect(secondGot.length).toBeGreaterThan(0); // the second member really got partitions
+  }, 40_000);
 
   it('dead-letters what consume() cannot parse to <topic>.dlq with the reason, and goes on', async () => {
     const topic = await newTopic('dlq');

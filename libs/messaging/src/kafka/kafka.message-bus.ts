@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ClientKafka, KafkaContext, KafkaLogger, KafkaOptions, KafkaParser, ServerKafka } from '@nestjs/microservices';
-import { Admin, IHeaders, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
+import { Admin, IHeaders, IMemberAssignment, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
+import { OffsetCommitter } from './offset-committer';
 
 type NestKafkaOptions = Required<KafkaOptions>['options'];
 
@@ -36,6 +37,16 @@ export interface KafkaMessageBusOptions {
   heartbeatIntervalMs?: number;
   /** longest a fetch waits on the broker for new messages; bounds how long close() waits (default 500 ms) */
   maxWaitTimeMs?: number;
+  /**
+   * handled offsets are committed in the background, at most one commit request per consumer per this
+   * interval (default 50 ms), and on close() and rebalances (see OffsetCommitter)
+   */
+  commitIntervalMs?: number;
+  /**
+   * partitions a consumer handles at the same time, each in order (kafkajs `partitionsConsumedConcurrently`;
+   * default: `partitions`, i.e. 3)
+   */
+  partitionsConsumedConcurrently?: number;
   /** kafkajs log level, logged through Nest's Logger (default WARN) */
   logLevel?: logLevel;
   /** called each time a handler throws, before it is retried (default: a warning through Nest's Logger) */
@@ -68,11 +79,34 @@ class PassThroughKafkaParser extends KafkaParser {
   }
 }
 
+/** what the bus wants to hear from the kafkajs consumer of a subscription */
+interface ConsumerGroupListener {
+  /** kafkajs noticed a rebalance and is about to rejoin (the current generation can still commit) */
+  rebalancing(): void;
+  /** the consumer (re)joined the group with this assignment */
+  joined(assignment: IMemberAssignment): void;
+  /** the consumer crashed and already disconnected (kafkajs restarts it while the bus is open) */
+  crashed(error: unknown): void;
+}
+
 /** ServerKafka whose parser keeps the raw kafkajs message (see PassThroughKafkaParser) */
 class BusServerKafka extends ServerKafka {
-  constructor(options: NestKafkaOptions) {
+  constructor(
+    options: NestKafkaOptions,
+    private readonly listener: ConsumerGroupListener,
+  ) {
     super(options);
     this.parser = new PassThroughKafkaParser();
+  }
+
+  protected override registerConsumerEventListeners(): void {
+    super.registerConsumerEventListeners();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    // listeners run synchronously inside kafkajs' emit: REBALANCING's flush is sent before the JoinGroup
+    consumer.on(consumer.events.REBALANCING, () => this.listener.rebalancing());
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.listener.joined(event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => this.listener.crashed(event.payload.error));
   }
 }
 
@@ -80,6 +114,7 @@ interface Subscription {
   topic: string;
   group: string;
   server: BusServerKafka;
+  committer: OffsetCommitter;
 }
 
 const text = (value: Buffer | string | null | undefined): string =>
@@ -147,9 +182,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
  *   once the broker acknowledged every message; consecutive messages to one topic go as one batch.
  * - subscribe(topic, group, handler): one `ServerKafka` per (topic, group) with the handler registered as an
  *   event handler (what @EventPattern does), consumer group exactly `group`, reading a new group's topic from
- *   the beginning, auto-commit off. The offset is committed only after the handler succeeded; a handler that
- *   throws is retried in place with a backoff (the partition waits: order kept, nothing skipped) until it
- *   succeeds, the group rebalances (kafkajs redelivers from the committed offset) or the bus closes.
+ *   the beginning, kafkajs auto-commit off. The partitions of the topic are consumed concurrently, each one
+ *   message after the other (per-key order). A handler that throws is retried in place with a backoff (the
+ *   partition waits: order kept, nothing skipped) until it succeeds, the group rebalances (kafkajs
+ *   redelivers from the committed offset) or the bus closes.
+ * - Offsets: once a handler succeeded, the offset after its message becomes the partition's commit point,
+ *   committed in the background (coalesced, at most one request per `commitIntervalMs`), flushed when kafkajs
+ *   sees a rebalance, after it rejoined, and on close(). Only offsets whose message, and every earlier message
+ *   of the partition, was handled are ever committed (see OffsetCommitter): a crash between handling and
+ *   committing redelivers those messages (at-least-once; handlers are idempotent).
  * - Topics are never auto-created: call `ensureTopics` first (it also creates each `<topic>.dlq`).
  */
 export class KafkaMessageBus implements MessageBus {
@@ -245,6 +286,16 @@ export class KafkaMessageBus implements MessageBus {
     const id = `${topic}\u0000${group}`;
     if (this.subscriptions.has(id)) throw new Error(`group ${group} already subscribes to ${topic}`);
     assertRoutableTopic(topic);
+    const committer = new OffsetCommitter({
+      topic,
+      intervalMs: this.options.commitIntervalMs ?? 50,
+      onError: (error, offsets) => this.reportCommitError(group, topic, error, offsets),
+    });
+    const listener: ConsumerGroupListener = {
+      rebalancing: () => void committer.flush(),
+      joined: (assignment) => void committer.assigned(assignment[topic] ?? []),
+      crashed: () => committer.suspend(),
+    };
     const server = new BusServerKafka({
       // without postfixId the group id gets '-server' appended
       postfixId: '',
@@ -261,20 +312,23 @@ export class KafkaMessageBus implements MessageBus {
       // ServerKafka always connects a producer too (for request-reply answers, unused here)
       producer: { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: this.retry },
       subscribe: { fromBeginning: true },
-      run: { autoCommit: false, partitionsConsumedConcurrently: 1 },
+      run: {
+        autoCommit: false,
+        partitionsConsumedConcurrently: Math.max(1, this.options.partitionsConsumedConcurrently ?? this.options.partitions ?? 3),
+      },
       parser: { keepBinary: true },
-    });
+    }, listener);
     // what @EventPattern(topic) does: an event handler, awaited by ServerKafka.handleEvent
     server.addHandler(
       topic,
       async (_data: unknown, context?: KafkaContext) => {
         // once closing, nothing more is handled or committed: the group's next consumer starts at this message
         if (this.state !== 'open') return;
-        await this.track(this.deliver(group, handler, context!));
+        await this.track(this.deliver(group, handler, committer, context!));
       },
       true,
     );
-    const subscription: Subscription = { topic, group, server };
+    const subscription: Subscription = { topic, group, server, committer };
     this.subscriptions.set(id, subscription);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -282,9 +336,15 @@ export class KafkaMessageBus implements MessageBus {
       });
     } catch (error) {
       this.subscriptions.delete(id);
+      void committer.close();
       await server.close().catch(() => undefined);
       throw explainMissingTopic(error, [topic]);
     }
+  }
+
+  /** background offset commits per subscription: requests made, partition offsets they carried, failures */
+  commitStats(): { topic: string; group: string; commits: number; offsets: number; failures: number }[] {
+    return [...this.subscriptions.values()].map((s) => ({ topic: s.topic, group: s.group, ...s.committer.stats }));
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -294,7 +354,7 @@ export class KafkaMessageBus implements MessageBus {
     return work;
   }
 
-  private async deliver(group: string, handler: MessageHandler, context: KafkaContext): Promise<void> {
+  private async deliver(group: string, handler: MessageHandler, committer: OffsetCommitter, context: KafkaContext): Promise<void> {
     const raw = context.getMessage();
     const topic = context.getTopic();
     const partition = context.getPartition();
@@ -322,7 +382,16 @@ export class KafkaMessageBus implements MessageBus {
         await context.getHeartbeat()();
       }
     }
-    await context.getConsumer().commitOffsets([{ topic, partition, offset: (BigInt(raw.offset) + 1n).toString() }]);
+    // handled (also when it succeeded while the bus started closing: close() flushes it)
+    committer.handled(context.getConsumer(), partition, raw.offset);
+  }
+
+  private reportCommitError(group: string, topic: string, error: unknown, offsets: { partition: number; offset: string }[]) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const what = `group ${group} could not commit ${offsets.map((o) => `${topic}[${o.partition}]@${o.offset}`).join(', ')}: ${reason}`;
+    // while closing, or after a crash, the consumer is gone: those messages are delivered again
+    if (this.state === 'open') this.logger.warn(`${what}; retrying`);
+    else this.logger.debug(what);
   }
 
   private reportHandlerError(error: unknown, failure: HandlerFailure) {
@@ -457,8 +526,9 @@ export class KafkaMessageBus implements MessageBus {
   private async shutdown() {
     this.state = 'closing';
     for (const wake of [...this.sleepers]) wake();
-    // handlers still running commit their offset while their consumer is still running
+    // handlers still running finish, then their offsets are committed while the consumers are still running
     await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.subscriptions.values()].map((s) => s.committer.close()));
     await Promise.allSettled([...this.subscriptions.values()].map((s) => s.server.close()));
     this.subscriptions.clear();
     await this.producer.close().catch(() => undefined);
