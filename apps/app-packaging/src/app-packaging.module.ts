@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry } from '@lib/platform';
+import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { PACKAGING_RUNTIME, PackagingRuntime } from './app-packaging.runtime';
 import { AppsService } from './apps/apps.service';
 import { AppsController } from './apps/apps.controller';
@@ -17,21 +17,7 @@ class PackagingLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAppl
 
   onApplicationBootstrap() {
     this.runtime.startRelay();
-    this.readiness.register('app-packaging.store', async () => {
-      await this.runtime.store.ping();
-    });
-    this.readiness.register('app-packaging.bus', async () => {
-      await this.runtime.bus.ping();
-    });
-    this.readiness.register('app-packaging.object-storage', async () => {
-      await this.runtime.storage.ping();
-    });
-    this.readiness.register('app-packaging.read-models', async () => {
-      if (this.runtime.projections.failed) throw new Error(`projections stopped: ${String(this.runtime.projections.failed)}`);
-      const lag = (await this.runtime.store.headPosition()) - this.runtime.projections.checkpoint;
-      if (lag > 1000) throw new Error(`read models are ${lag} events behind`);
-      return { position: this.runtime.projections.checkpoint, lag };
-    });
+    registerServiceReadiness(this.readiness, 'app-packaging', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay, projections: this.runtime.projections, storage: this.runtime.storage });
   }
 
   async onApplicationShutdown() {

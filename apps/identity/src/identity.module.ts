@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AUTH_CONFIG, AuthConfig, AuthGuard, LocalKeySet, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry } from '@lib/platform';
+import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
 import { IdentityService } from './identity.service';
 import { IdentityController } from './identity.controller';
@@ -18,13 +18,7 @@ class IdentityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAppli
 
   async onApplicationBootstrap() {
     this.runtime.startRelay();
-    this.readiness.register('identity.store', async () => {
-      await this.runtime.store.ping();
-    });
-    this.readiness.register('identity.bus', async () => {
-      await this.runtime.bus.ping();
-    });
-    this.readiness.register('identity.relay', async () => ({ lag: await this.runtime.relay.lag() }));
+    registerServiceReadiness(this.readiness, 'identity', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay });
   }
 
   async onApplicationShutdown() {

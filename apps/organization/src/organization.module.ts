@@ -1,6 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry, registerOpenApiPaths } from '@lib/platform';
+import { ReadinessRegistry, registerServiceReadiness, registerOpenApiPaths } from '@lib/platform';
 import { HttpAdapterHost } from '@nestjs/core';
 import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
 import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtime';
@@ -28,19 +28,7 @@ class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnA
 
   async onApplicationBootstrap() {
     this.runtime.startRelay();
-    this.readiness.register('organization.store', async () => {
-      await this.runtime.store.ping();
-    });
-    this.readiness.register('organization.bus', async () => {
-      await this.runtime.bus.ping();
-    });
-    this.readiness.register('organization.read-models', async () => {
-      if (this.runtime.projections.failed) throw new Error(`projections stopped: ${String(this.runtime.projections.failed)}`);
-      const head = await this.runtime.store.headPosition();
-      const lag = head - this.runtime.projections.checkpoint;
-      if (lag > 1000) throw new Error(`read models are ${lag} events behind`);
-      return { position: this.runtime.projections.checkpoint, lag };
-    });
+    registerServiceReadiness(this.readiness, 'organization', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay, projections: this.runtime.projections });
   }
 
   async onApplicationShutdown() {

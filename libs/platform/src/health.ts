@@ -86,3 +86,39 @@ export class MetricsController {
   exports: [ReadinessRegistry],
 })
 export class PlatformModule {}
+
+/** what a service's readiness is made of: its store and bus answer, its read models have caught up */
+export interface ReadinessSources {
+  store: { ping(): Promise<void>; headPosition(): Promise<number> };
+  bus: { ping(): Promise<void> };
+  relay: { lag(): Promise<number> };
+  projections?: { checkpoint: number; failed: unknown };
+  storage?: { ping(): Promise<void> };
+  /** read models further behind the log than this are not ready */
+  maxProjectionLag?: number;
+}
+
+export function registerServiceReadiness(registry: ReadinessRegistry, service: string, sources: ReadinessSources) {
+  registry.register(`${service}.store`, async () => {
+    await sources.store.ping();
+  });
+  registry.register(`${service}.bus`, async () => {
+    await sources.bus.ping();
+  });
+  registry.register(`${service}.relay`, async () => ({ lag: await sources.relay.lag() }));
+  if (sources.storage) {
+    const storage = sources.storage;
+    registry.register(`${service}.object-storage`, async () => {
+      await storage.ping();
+    });
+  }
+  if (sources.projections) {
+    const projections = sources.projections;
+    registry.register(`${service}.read-models`, async () => {
+      if (projections.failed) throw new Error(`projections stopped: ${String(projections.failed)}`);
+      const lag = (await sources.store.headPosition()) - projections.checkpoint;
+      if (lag > (sources.maxProjectionLag ?? 1000)) throw new Error(`read models are ${lag} events behind`);
+      return { position: projections.checkpoint, lag };
+    });
+  }
+}

@@ -6,3 +6,4 @@ export * from './ids';
 export * from './service-main';
 export * from './observability';
 export * from './instrumentation';
+export * from './regions';

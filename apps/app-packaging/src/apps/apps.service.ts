@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DomainError, EventMetadata } from '@lib/eventstore';
 import { can, Permission, Principal } from '@lib/auth';
-import { ORGANIZATION_ID_PATTERN, regionOfOrganization, RESOURCE_KINDS } from '@lib/contracts';
-import { ProblemException, sortableId } from '@lib/platform';
+import { RESOURCE_KINDS } from '@lib/contracts';
+import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
@@ -22,14 +22,8 @@ export class AppsService {
 
   /** the organization as app-packaging knows it, after checking the caller's current role */
   async authorize(organizationId: string, principal: Principal, permission: Permission, change: boolean): Promise<OrgDirectoryState> {
-    const region = regionOfOrganization(organizationId);
-    if (!region || !ORGANIZATION_ID_PATTERN.test(organizationId)) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    if (region !== this.region) {
-      throw new DomainError('misdirected', `organization ${organizationId} lives in region ${region}; this stack serves region ${this.region}`, 'wrong-region', { region });
-    }
-    if (principal.kind === 'user' && principal.organizationId !== organizationId) {
-      throw new DomainError('forbidden', 'this endpoint needs an access token scoped to the organization (POST /v1/sessions/organization)', 'token-not-scoped');
-    }
+    assertServedHere(organizationId, this.region);
+    assertTokenScoped(principal, organizationId);
     const { state } = await this.runtime.directory.load(organizationId);
     if (!state.known) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
     if (principal.kind === 'user') {

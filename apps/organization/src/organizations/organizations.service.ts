@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, RecordedEvent } from '@lib/eventstore';
 import { can, isPermission, Permission, Principal } from '@lib/auth';
-import { ORGANIZATION_ID_PATTERN, Region, regionOfOrganization, Role } from '@lib/contracts';
-import { sortableId } from '@lib/platform';
+import { Region, regionOfOrganization, Role } from '@lib/contracts';
+import { assertServedHere, assertTokenScoped, sortableId } from '@lib/platform';
 import { ORGANIZATION_RUNTIME, OrganizationRuntime } from '../organization.runtime';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { organizationStream } from './organization.events';
@@ -29,19 +29,9 @@ export class OrganizationsService {
 
   /** a well-formed id of this region, or the right error: 404 for garbage, 421 naming the region that serves it */
   checkId(organizationId: string) {
-    const region = regionOfOrganization(organizationId);
-    if (!region || !ORGANIZATION_ID_PATTERN.test(organizationId)) {
-      throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    }
-    if (region !== this.region) {
-      throw new DomainError(
-        'misdirected',
-        `organization ${organizationId} lives in region ${region}; this stack serves region ${this.region}`,
-        'wrong-region',
-        { region },
-      );
-    }
+    assertServedHere(organizationId, this.region);
   }
+
 
   actorOf(principal: Principal): Actor {
     if (principal.kind === 'user') return { kind: 'user', userId: principal.userId, email: principal.email };
@@ -51,14 +41,9 @@ export class OrganizationsService {
 
   /** org-scoped endpoints take a user token only when it was scoped to that organization */
   assertScoped(principal: Principal, organizationId: string) {
-    if (principal.kind === 'user' && principal.organizationId !== organizationId) {
-      throw new DomainError(
-        'forbidden',
-        'this endpoint needs an access token scoped to the organization (POST /v1/sessions/organization)',
-        'token-not-scoped',
-      );
-    }
+    assertTokenScoped(principal, organizationId);
   }
+
 
   async command(organizationId: string, principal: Principal, body: CommandBody, correlationId?: string) {
     const at = new Date().toISOString();
