@@ -55,6 +55,24 @@ describe('aggregate repository', () => {
     await storeB.close();
   });
 
+  it('serves a cached fold without reading while nothing changed, and sees another connection\'s append', async () => {
+    const file = join(dir, 'cache.sqlite');
+    const storeA = new SqliteEventStore({ filename: file });
+    const storeB = new SqliteEventStore({ filename: file });
+    const repoA = new AggregateRepository(storeA, setDecider, (id) => `set-${id}`);
+    await repoA.handle('c', { type: 'Add', item: 'one' }, meta);
+    await repoA.load('c');
+    const reads = jest.spyOn(storeA, 'readStream');
+    await repoA.load('c');
+    expect(reads).not.toHaveBeenCalled();
+    await storeB.append('set-c', [{ type: 'Added', data: { item: 'from-b' } }], { expectedRevision: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect([...(await repoA.load('c')).state].sort()).toEqual(['from-b', 'one']);
+    expect(reads).toHaveBeenCalledTimes(1);
+    await storeA.close();
+    await storeB.close();
+  });
+
   it('answers a stale explicit expected revision with a conflict (If-Match style), without retrying', async () => {
     const store = new SqliteEventStore({ filename: ':memory:' });
     const repo = new AggregateRepository(store, setDecider, (id) => `set-${id}`);

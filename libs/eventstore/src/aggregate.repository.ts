@@ -132,8 +132,9 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
         this.remember(stream, current);
         return { events, state: current.state, revision: current.revision, position: result.position };
       } catch (error) {
-        if (error instanceof WrongExpectedRevisionError && attempt < this.retries && options.expectedRevision === undefined) {
-          continue;
+        if (error instanceof WrongExpectedRevisionError) {
+          this.cache.delete(stream); // someone else appended: the cached fold is stale, read it again
+          if (attempt < this.retries && options.expectedRevision === undefined) continue;
         }
         throw error;
       }
