@@ -28,11 +28,17 @@
  * Prints p50/p95/p99/max of both paths, the achieved rates, the ratio product p99 / broker p99 against the goal
  * (<= 3x), the stages, the relay's batches and the consumers' offset commits. Never asserts timings.
  *
+ * BENCH_FLOOR=1 adds a second broker run whose consumer has autoCommit: false (kafkajs' default consumer commits
+ * after every fetched batch, before fetching again, and Kafka 4.1's group coordinator lingers 5 ms
+ * (group.coordinator.append.linger.ms) before writing a commit): the broker's floor, printed for information.
+ *
  * Environment: KAFKA_BROKERS (127.0.0.1:9092), BENCH_RATE (1000), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
  * BENCH_ORGS (500), BENCH_MEMBERS (4, non-admin members per organization), BENCH_PARTITIONS (3, as
  * KAFKA_TOPIC_PARTITIONS), BENCH_LOG_LEVEL (warn; the services log one info line per consumed event),
  * BENCH_BUS (JSON of KafkaMessageBus options for both buses, e.g. '{"commitIntervalMs":100}'),
- * BENCH_ALLOW_EXISTING=1, BENCH_KEEP=1 (keep the temp data dirs).
+ * BENCH_ALLOW_EXISTING=1, BENCH_KEEP=1 (keep the temp data dirs), BENCH_VERBOSE=1 (latencies per second),
+ * BENCH_CATCHUP=N (first: consumer catch-up on a backlog of N such messages, see catchUp();
+ * BENCH_CATCHUP_HANDLER_MS, BENCH_CATCHUP_ONLY=1 to stop there).
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -147,7 +153,11 @@ const messageBytes = (m: BusMessage) =>
 
 // ------------------------------------------------------------------------------------- broker baseline
 
-async function brokerBaseline(sample: BusMessage) {
+/**
+ * `autoCommit: false` is the floor variant (BENCH_FLOOR=1): kafkajs' default consumer commits the resolved
+ * offsets after every fetched batch, awaited before the next fetch, and that commit is part of the baseline.
+ */
+async function brokerBaseline(sample: BusMessage, autoCommit = true) {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: BROKERS, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
@@ -165,16 +175,20 @@ async function brokerBaseline(sample: BusMessage) {
   const warmup = Math.round(WARMUP_SECONDS * RATE);
   const total = warmup + Math.round(SECONDS * RATE);
   const sentAt = new Float64Array(total);
+  const ackedAt = new Float64Array(total);
+  const receivedAt = new Float64Array(total);
   const latencies: number[] = [];
   const samples: { at: number; ms: number }[] = [];
   let received = 0;
   let sendErrors = 0;
   await consumer.run({
+    autoCommit,
     eachMessage: async ({ message }) => {
       const t = now();
       const value = message.value!.toString('utf8');
       const i = Number(value.slice(0, value.indexOf(':')));
       received++;
+      receivedAt[i] = t;
       if (i >= warmup) latencies.push(t - sentAt[i]);
       samples.push({ at: sentAt[i], ms: t - sentAt[i] });
     },
@@ -184,7 +198,7 @@ async function brokerBaseline(sample: BusMessage) {
   // same size, same keys (organizations), same headers as the product's messages
   const keys = Array.from({ length: ORGS }, () => `org-eu-${sortableId()}`);
   const padding = 'x'.repeat(Math.max(0, Buffer.byteLength(sample.value) - 8));
-  log(`broker baseline: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s at ${RATE}/s, ${messageBytes(sample)} bytes per message`);
+  log(`broker baseline${autoCommit ? '' : ' without offset commits'}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s at ${RATE}/s, ${messageBytes(sample)} bytes per message`);
   let measuredFrom = 0;
   const t0 = now();
   const run = await drive(RATE, total, (i) => {
@@ -192,7 +206,10 @@ async function brokerBaseline(sample: BusMessage) {
     const value = `${i}:${padding}`.slice(0, Math.max(padding.length, Buffer.byteLength(sample.value)));
     const headers = { ...sample.headers, 'event-id': randomUUID(), 'correlation-id': randomUUID() };
     sentAt[i] = now();
-    producer.send({ topic, messages: [{ key: keys[i % keys.length], value, headers }] }).catch(() => sendErrors++);
+    producer.send({ topic, messages: [{ key: keys[i % keys.length], value, headers }] }).then(
+      () => void (ackedAt[i] = now()),
+      () => void sendErrors++,
+    );
   });
   const measuredMs = now() - (measuredFrom || now());
   await until('the baseline consumer to receive everything', () => received >= total, 30_000).catch((e) => log(String(e)));
@@ -203,7 +220,12 @@ async function brokerBaseline(sample: BusMessage) {
   await cleanup.connect();
   await cleanup.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await cleanup.disconnect();
-  return { stats: percentiles(latencies), rate: (total - warmup) / (measuredMs / 1000), lost: total - received, sendErrors, drivenMs: run.elapsedMs };
+  const measured = Array.from({ length: total - warmup }, (_, k) => k + warmup).filter((i) => ackedAt[i] > 0);
+  const stages = {
+    'send() → broker ack': percentiles(measured.map((i) => ackedAt[i] - sentAt[i])),
+    'broker ack → eachMessage': percentiles(measured.filter((i) => receivedAt[i] > 0).map((i) => receivedAt[i] - ackedAt[i])),
+  };
+  return { stats: percentiles(latencies), stages, rate: (total - warmup) / (measuredMs / 1000), lost: total - received, sendErrors, drivenMs: run.elapsedMs };
 }
 
 // -------------------------------------------------------------------------------------- product path
@@ -480,6 +502,54 @@ async function productPath() {
   }
 }
 
+// ------------------------------------------------------------------------------- consumer catch-up
+
+/**
+ * BENCH_CATCHUP=N: N messages like the product's published to a fresh topic through a KafkaMessageBus, then one
+ * new group subscribes with a no-op handler (BENCH_CATCHUP_HANDLER_MS > 0: an async handler of that many ms):
+ * messages handled per second from the first delivery, and whether close() left the group at the end.
+ */
+async function catchUp(sample: BusMessage, count: number) {
+  const handlerMs = env('BENCH_CATCHUP_HANDLER_MS', 0);
+  const bus = new KafkaMessageBus({ brokers: BROKERS, clientId: 'bench-catchup', partitions: PARTITIONS, logLevel: logLevel.ERROR, ...BUS_OVERRIDES });
+  const topic = `bench-catchup-${randomUUID()}`;
+  const group = `bench-catchup-${randomUUID()}`;
+  try {
+    await bus.ensureTopics([topic]);
+    const keys = Array.from({ length: ORGS }, () => `org-eu-${sortableId()}`);
+    for (let from = 0; from < count; from += 500) {
+      await bus.publish(
+        Array.from({ length: Math.min(500, count - from) }, (_, k) => ({ ...sample, topic, key: keys[(from + k) % keys.length], headers: { ...sample.headers, 'event-id': randomUUID() } })),
+      );
+    }
+    let handled = 0;
+    let first = 0;
+    let last = 0;
+    const subscribed = now();
+    await bus.subscribe(topic, group, async () => {
+      if (handled === 0) first = now();
+      if (handlerMs > 0) await sleep(handlerMs);
+      handled++;
+      last = now();
+    });
+    await until('the backlog to be handled', () => handled >= count, 600_000, 10);
+    const closeStart = now();
+    await bus.close();
+    const closeMs = now() - closeStart;
+    const kafka = new Kafka({ clientId: 'bench-catchup-check', brokers: BROKERS, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const [{ partitions }] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    const atEnd = ends.every((e) => partitions.find((p) => p.partition === e.partition)?.offset === e.high);
+    await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+    return { count, handlerMs, firstAfterMs: first - subscribed, perSecond: count / ((last - first) / 1000), closeMs, atEnd };
+  } finally {
+    await bus.close();
+  }
+}
+
 // --------------------------------------------------------------------------------------------- main
 
 async function freshBrokerCheck() {
@@ -514,7 +584,18 @@ async function main() {
   configureLogger(LOG_LEVEL);
   await freshBrokerCheck();
   const sample = sampleRoleChangeMessage();
+  const catchUpCount = Math.floor(env('BENCH_CATCHUP', 0));
+  if (catchUpCount > 0) {
+    const c = await catchUp(sample, catchUpCount);
+    process.stdout.write(
+      `catch-up: ${c.count} messages, one new group, ${c.handlerMs ? `${c.handlerMs} ms async handler` : 'no-op handler'}: ` +
+        `${fmt(c.perSecond, 0)} messages/s (first delivery ${fmt(c.firstAfterMs, 0)} ms after subscribe); ` +
+        `close() ${fmt(c.closeMs, 0)} ms, committed offsets at the end of every partition: ${c.atEnd ? 'yes' : 'NO'}\n`,
+    );
+    if (process.env.BENCH_CATCHUP_ONLY === '1') return;
+  }
   const broker = await brokerBaseline(sample);
+  const floor = process.env.BENCH_FLOOR === '1' ? await brokerBaseline(sample, false) : null;
   const product = await productPath();
 
   const ratio = product.stats.p99 / broker.stats.p99;
@@ -529,19 +610,23 @@ async function main() {
   out.push('| path (ms) | n | p50 | p95 | p99 | max | achieved rate |');
   out.push('|---|---:|---:|---:|---:|---:|---:|');
   out.push(row('broker: kafkajs producer → kafkajs consumer', broker.stats, ` ${fmt(broker.rate, 0)}/s |`));
+  if (floor) out.push(row('floor: the same, consumer with autoCommit: false', floor.stats, ` ${fmt(floor.rate, 0)}/s |`));
   out.push(row('product: organization accepted → identity visible', product.stats, ` ${fmt(product.rate, 0)}/s |`));
   out.push('');
   out.push(
     `product p99 / broker p99 = ${fmt(ratio, 2)}x (goal <= ${GOAL}x): ${ratio <= GOAL ? 'MET' : 'MISSED'}` +
       `; message ${fmt(product.messageBytes.p50, 0)} bytes (key + value + headers)`,
   );
+  if (floor) out.push(`product p99 / floor p99 = ${fmt(product.stats.p99 / floor.stats.p99, 2)}x (for information)`);
   if (broker.lost || broker.sendErrors) out.push(`broker baseline: ${broker.lost} not received, ${broker.sendErrors} send errors`);
   if (product.missing || product.rejected) out.push(`product: ${product.missing} changes never visible, ${product.rejected} rejected`);
   out.push(`product: handle() took p50 ${fmt(product.acceptMs.p50, 2)} / p99 ${fmt(product.acceptMs.p99, 2)} ms; this process used ${fmt(product.cpuPercent, 0)}% CPU meanwhile`);
   out.push('');
-  out.push('| product stage (ms) | n | p50 | p95 | p99 | max |');
+  out.push('| stage (ms) | n | p50 | p95 | p99 | max |');
   out.push('|---|---:|---:|---:|---:|---:|');
-  for (const [name, s] of Object.entries(product.stages)) out.push(row(name, s));
+  for (const [name, s] of Object.entries(broker.stages)) out.push(row(`broker: ${name}`, s));
+  if (floor) for (const [name, s] of Object.entries(floor.stages)) out.push(row(`floor: ${name}`, s));
+  for (const [name, s] of Object.entries(product.stages)) out.push(row(`product: ${name}`, s));
   out.push('');
   const r = product.relay;
   out.push(

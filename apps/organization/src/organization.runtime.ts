@@ -81,10 +81,16 @@ export class OrganizationRuntime {
     });
   }
 
+  /**
+   * Graceful stop (SIGTERM): publish what the log still holds, stop the relay, stop consuming (in-flight
+   * handlers finish and their offsets are committed), then close the read models and the store.
+   */
   async stop() {
     if (!this.started) return;
     this.started = false;
+    await this.relay.flush(3000).catch(() => undefined);
     await this.relay.stop();
+    if (this.config.BUS === 'kafka') await this.bus.close();
     await this.projections.stop();
     await this.store.close();
     this.readModels.close();
