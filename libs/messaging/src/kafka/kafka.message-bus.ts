@@ -183,9 +183,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
  * - subscribe(topic, group, handler): one `ServerKafka` per (topic, group) with the handler registered as an
  *   event handler (what @EventPattern does), consumer group exactly `group`, reading a new group's topic from
  *   the beginning, kafkajs auto-commit off. The partitions of the topic are consumed concurrently, each one
- *   message after the other (per-key order). A handler that throws is retried in place with a backoff (the
- *   partition waits: order kept, nothing skipped) until it succeeds, the group rebalances (kafkajs
- *   redelivers from the committed offset) or the bus closes.
+ *   message after the other (per-key order): kafkajs hands the partitions' batches of one fetch to
+ *   `partitionsConsumedConcurrently` workers and fetches again once all of them are done. A handler that
+ *   throws is retried in place with a backoff (the partition waits: order kept, nothing skipped; the other
+ *   partitions finish their current batch, then wait for the next fetch too) until it succeeds, the group
+ *   rebalances (kafkajs redelivers from the committed offset) or the bus closes.
  * - Offsets: once a handler succeeded, the offset after its message becomes the partition's commit point,
  *   committed in the background (coalesced, at most one request per `commitIntervalMs`), flushed when kafkajs
  *   sees a rebalance, after it rejoined, and on close(). Only offsets whose message, and every earlier message
@@ -296,7 +298,7 @@ export class KafkaMessageBus implements MessageBus {
       joined: (assignment) => void committer.assigned(assignment[topic] ?? []),
       crashed: () => committer.suspend(),
     };
-    const server = new BusServerKafka({
+    const serverOptions: NestKafkaOptions = {
       // without postfixId the group id gets '-server' appended
       postfixId: '',
       client: this.clientConfig(`${this.options.clientId}-${group}`),
@@ -317,7 +319,8 @@ export class KafkaMessageBus implements MessageBus {
         partitionsConsumedConcurrently: Math.max(1, this.options.partitionsConsumedConcurrently ?? this.options.partitions ?? 3),
       },
       parser: { keepBinary: true },
-    }, listener);
+    };
+    const server = new BusServerKafka(serverOptions, listener);
     // what @EventPattern(topic) does: an event handler, awaited by ServerKafka.handleEvent
     server.addHandler(
       topic,
@@ -528,7 +531,10 @@ export class KafkaMessageBus implements MessageBus {
     for (const wake of [...this.sleepers]) wake();
     // handlers still running finish, then their offsets are committed while the consumers are still running
     await Promise.allSettled([...this.inFlight]);
-    await Promise.allSettled([...this.subscriptions.values()].map((s) => s.committer.close()));
+    // bounded: a broker that does not answer must not hold close() up (what is not committed is delivered again)
+    await Promise.allSettled(
+      [...this.subscriptions.values()].map((s) => withTimeout(s.committer.close(), 5000, 'final offset commit timed out')),
+    );
     await Promise.allSettled([...this.subscriptions.values()].map((s) => s.server.close()));
     this.subscriptions.clear();
     await this.producer.close().catch(() => undefined);
