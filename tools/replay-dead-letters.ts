@@ -18,11 +18,17 @@ async function main() {
   const kafka = new Kafka({ clientId: 'dlq-replay', brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
+  const groupId = `dlq-replay-${source}`;
   const offsets = await admin.fetchTopicOffsets(dlq);
+  const [committed] = await retrying(() => admin.fetchOffsets({ groupId, topics: [dlq] }));
   await admin.disconnect();
-  const remaining = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  // per partition: the offset the replay must reach; partitions already replayed up to their end are done
+  const replayedUpTo = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+  const remaining = new Map(
+    offsets.map((o) => [o.partition, Number(o.high) > Math.max(0, replayedUpTo.get(o.partition) ?? 0) ? Number(o.high) : 0]),
+  );
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({ groupId: `dlq-replay-${source}` });
+  const consumer = kafka.consumer({ groupId });
   await Promise.all([producer.connect(), consumer.connect()]);
   await consumer.subscribe({ topic: dlq, fromBeginning: true });
   let replayed = 0;
@@ -50,6 +56,18 @@ async function main() {
   await consumer.disconnect();
   await producer.disconnect();
   console.log(`${flag === '--dry-run' ? 'would replay' : 'replayed'} ${replayed} message(s) from ${dlq} to ${source}`);
+}
+
+/** the group coordinator of a fresh broker answers "loading" for a few seconds */
+async function retrying<T>(action: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await action();
+    } catch (error) {
+      if (i >= attempts || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 main().catch((error) => {
