@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
-import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, SnapshotPolicy, createEventStore } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
-import { OrganizationCommand, organizationDecider, OrganizationState } from './organizations/organization.decider';
+import { OrganizationCommand, organizationDecider, organizationSnapshots, OrganizationState } from './organizations/organization.decider';
 import { OrganizationEvent, organizationStream } from './organizations/organization.events';
 import { organizationProjections } from './organizations/projections/organization-read-models';
 import { KnownUserCommand, knownUserDecider, KnownUserEvent, KnownUserState, knownUserStream } from './directory/known-user';
@@ -33,7 +33,10 @@ export class OrganizationRuntime {
     readonly operatorToken: string,
     readonly secrets: SecretBox,
   ) {
-    this.organizations = new AggregateRepository(store, organizationDecider, organizationStream, { cacheSize: 50_000 });
+    this.organizations = new AggregateRepository(store, organizationDecider, organizationStream, {
+      cacheSize: 50_000,
+      snapshots: organizationSnapshots as SnapshotPolicy<unknown>,
+    });
     this.knownUsers = new AggregateRepository(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
     this.projections = new ProjectionRunner(store, readModels, organizationProjections, (e) =>
       logger('organization').error({ err: e }, 'projections stopped; restarting'),

@@ -8,7 +8,23 @@ interface Cached<S> {
   revision: number;
   /** the store's change token when the state was last known to be current */
   token?: string;
+  /** revision of the last snapshot written or read */
+  snapshotRevision?: number;
 }
+
+/**
+ * Long streams are snapshotted: every `every` events the folded state is appended to `snapshot-<stream>`,
+ * and a cold load starts from the latest snapshot of the current `version` instead of the first event.
+ * Snapshots are an optimisation: losing one costs a longer fold, never correctness.
+ */
+export interface SnapshotPolicy<S> {
+  every: number;
+  version: number;
+  toJSON(state: S): unknown;
+  fromJSON(data: unknown): S;
+}
+
+export const snapshotStream = (stream: string) => `snapshot-${stream}`;
 
 export interface HandleResult<S, E> {
   events: E[];
@@ -23,6 +39,7 @@ export interface AggregateRepositoryOptions {
   cacheSize?: number;
   /** how many times a command is re-decided when another writer appended in between */
   conflictRetries?: number;
+  snapshots?: SnapshotPolicy<unknown>;
 }
 
 /**
@@ -35,6 +52,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
   private readonly locks = new Map<string, Promise<void>>();
   private readonly cacheSize: number;
   private readonly retries: number;
+  private readonly snapshots?: SnapshotPolicy<S>;
 
   constructor(
     private readonly store: EventStore,
@@ -44,6 +62,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
   ) {
     this.cacheSize = options.cacheSize ?? 10_000;
     this.retries = options.conflictRetries ?? 3;
+    this.snapshots = options.snapshots as SnapshotPolicy<S> | undefined;
   }
 
   /** current state and revision of one aggregate, up to date with its stream */
@@ -57,7 +76,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
       // nothing was appended anywhere since this state was known current: no need to read the tail
       if (token !== undefined && cached.token === token) return cached;
     } else {
-      cached = { state: this.decider.initialState(), revision: -1 };
+      cached = (await this.fromSnapshot(stream)) ?? { state: this.decider.initialState(), revision: -1 };
     }
     const tail = await this.store.readStream(stream, { fromRevision: cached.revision + 1 });
     for (const event of tail) {
@@ -67,7 +86,26 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
     }
     cached.token = token;
     if (cached.revision >= 0) this.remember(stream, cached);
+    await this.maybeSnapshot(stream, cached);
     return cached;
+  }
+
+  private async fromSnapshot(stream: string): Promise<Cached<S> | null> {
+    if (!this.snapshots) return null;
+    const [latest] = await this.store.readStream(snapshotStream(stream), { direction: 'backwards', maxCount: 1 });
+    const data = latest?.data as { version: number; revision: number; state: unknown } | undefined;
+    if (!data || data.version !== this.snapshots.version) return null;
+    return { state: this.snapshots.fromJSON(data.state), revision: data.revision, snapshotRevision: data.revision };
+  }
+
+  private async maybeSnapshot(stream: string, cached: Cached<S>) {
+    const policy = this.snapshots;
+    if (!policy || cached.revision - (cached.snapshotRevision ?? -1) < policy.every) return;
+    cached.snapshotRevision = cached.revision;
+    const data = { version: policy.version, revision: cached.revision, state: policy.toJSON(cached.state) };
+    await this.store.append(snapshotStream(stream), [{ type: 'Snapshot', data, metadata: { at: new Date().toISOString() } }]).catch(() => {
+      cached.snapshotRevision = undefined; // try again next time
+    });
   }
 
   /**
@@ -130,6 +168,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
         for (const event of events) current.state = this.decider.evolve(current.state, event);
         current.revision = result.nextExpectedRevision;
         this.remember(stream, current);
+        await this.maybeSnapshot(stream, current);
         return { events, state: current.state, revision: current.revision, position: result.position };
       } catch (error) {
         if (error instanceof WrongExpectedRevisionError) {

@@ -1,4 +1,4 @@
-import { DomainError, Decider, assertNever } from '@lib/eventstore';
+import { DomainError, Decider, SnapshotPolicy, assertNever } from '@lib/eventstore';
 import { can, Permission } from '@lib/auth';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
@@ -430,4 +430,29 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
   initialState: initialOrganizationState,
   evolve: evolveOrganization,
   decide: decideOrganization,
+};
+
+/** snapshots of the organization's fold (Maps as entry arrays): a 100k-member organization loads from the last one */
+export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
+  every: 1000,
+  version: 1,
+  toJSON: (state) => ({
+    ...state,
+    members: [...state.members.entries()],
+    memberByEmail: [...state.memberByEmail.entries()],
+    invitations: [...state.invitations.entries()],
+    pendingByEmail: [...state.pendingByEmail.entries()],
+    resources: [...state.resources.entries()],
+  }),
+  fromJSON: (raw) => {
+    const data = raw as Record<string, unknown> & Record<'members' | 'memberByEmail' | 'invitations' | 'pendingByEmail' | 'resources', [string, never][]>;
+    return {
+      ...(data as unknown as OrganizationState),
+      members: new Map(data.members),
+      memberByEmail: new Map(data.memberByEmail),
+      invitations: new Map(data.invitations),
+      pendingByEmail: new Map(data.pendingByEmail),
+      resources: new Map(data.resources),
+    };
+  },
 };
