@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
 import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { PACKAGING_RUNTIME, PackagingRuntime } from './app-packaging.runtime';
 import { AppsService } from './apps/apps.service';
@@ -28,12 +28,7 @@ class PackagingLifecycle implements OnModuleInit, OnApplicationBootstrap, OnAppl
 @Module({})
 export class AppPackagingModule {
   static register(runtime: PackagingRuntime): DynamicModule {
-    const auth: AuthConfig = {
-      verifier: new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }),
-      operatorToken: runtime.operatorToken,
-      previousOperatorToken: runtime.config.OPERATOR_TOKEN_PREVIOUS,
-      serviceTokens: runtime.config.SERVICE_TOKENS,
-    };
+    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
     return {
       module: AppPackagingModule,
       controllers: [AppsController],

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
 import { IdentityService } from './identity.service';
@@ -7,7 +7,6 @@ import { Inject } from '@nestjs/common';
 import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
 import { decodeJwt } from 'jose';
 
-const correlation = (value: unknown) => (typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value) ? value : undefined);
 type User = Extract<Principal, { kind: 'user' }>;
 
 @ApiTags('identity')
@@ -21,8 +20,8 @@ export class IdentityController {
 
   @Post('v1/users')
   @ApiOperation({ summary: 'Sign up' })
-  register(@Body() body: RegisterUserDto, @Headers('x-correlation-id') cid?: string) {
-    return this.identity.register(body, correlation(cid));
+  register(@Body() body: RegisterUserDto) {
+    return this.identity.register(body);
   }
 
   @Post('v1/sessions')

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, AuthConfig, AuthGuard, LocalKeySet, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, LocalKeySet, TokenVerifier } from '@lib/auth';
 import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
 import { IdentityService } from './identity.service';
@@ -32,12 +32,7 @@ export class IdentityModule {
     // identity verifies its own tokens with its own keys
     const keys = new LocalKeySet();
     keys.publish(runtime.keys.jwks());
-    const auth: AuthConfig = {
-      verifier: new TokenVerifier({ local: keys }),
-      operatorToken: runtime.operatorToken,
-      previousOperatorToken: runtime.config.OPERATOR_TOKEN_PREVIOUS,
-      serviceTokens: runtime.config.SERVICE_TOKENS,
-    };
+    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ local: keys }));
     return {
       module: IdentityModule,
       controllers: [IdentityController],

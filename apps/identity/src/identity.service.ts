@@ -29,11 +29,11 @@ export class IdentityService {
     return this.runtime.config;
   }
 
-  async register(input: { email: string; password: string; displayName: string }, correlationId?: string) {
+  async register(input: { email: string; password: string; displayName: string }) {
     const problem = passwordProblem(input.password, input.email, this.config.PASSWORD_MIN_LENGTH);
     if (problem) throw new DomainError('invalid', problem, 'weak-password', { errors: [{ field: 'password', message: problem }] });
     const at = new Date().toISOString();
-    const metadata = { at, actor: 'anonymous', ...(correlationId ? { correlationId } : {}) };
+    const metadata = { at, actor: 'anonymous' };
     // uniqueness on the write side: the email's reservation stream can only be created once
     let userId = `usr-${sortableId()}`;
     try {

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, AuthConfig, AuthGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
 import { ReadinessRegistry, registerServiceReadiness, registerOpenApiPaths } from '@lib/platform';
 import { HttpAdapterHost } from '@nestjs/core';
 import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
@@ -40,12 +40,7 @@ class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnA
 @Module({})
 export class OrganizationModule {
   static register(runtime: OrganizationRuntime): DynamicModule {
-    const auth: AuthConfig = {
-      verifier: new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }),
-      operatorToken: runtime.operatorToken,
-      previousOperatorToken: runtime.config.OPERATOR_TOKEN_PREVIOUS,
-      serviceTokens: runtime.config.SERVICE_TOKENS,
-    };
+    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
     return {
       module: OrganizationModule,
       controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],

@@ -27,6 +27,22 @@ export interface AuthConfig {
   serviceTokens: readonly string[];
 }
 
+/** the config every service builds from its settings; `verifier` decides how user tokens are checked */
+export function authConfig(
+  settings: { OPERATOR_TOKEN_PREVIOUS?: string; SERVICE_TOKENS: readonly string[] },
+  operatorToken: string,
+  verifier: TokenVerifier,
+): AuthConfig {
+  return { verifier, operatorToken, previousOperatorToken: settings.OPERATOR_TOKEN_PREVIOUS, serviceTokens: settings.SERVICE_TOKENS };
+}
+
+/** which static credential a bearer token is (compared in constant time), or null for anything else */
+export function staticCredential(token: string, config: AuthConfig): 'operator' | 'service' | null {
+  if (sameSecret(token, config.operatorToken)) return 'operator';
+  if (config.previousOperatorToken !== undefined && sameSecret(token, config.previousOperatorToken)) return 'operator';
+  return config.serviceTokens.some((t) => sameSecret(token, t)) ? 'service' : null;
+}
+
 const AUTH_KINDS = 'auth:kinds';
 /** which callers a route accepts; routes without it are public */
 export const Auth = (...kinds: PrincipalKind[]) => SetMetadata(AUTH_KINDS, kinds);
@@ -56,13 +72,8 @@ export class AuthGuard implements CanActivate {
     if (!match) throw new UnauthorizedException('a bearer token is required');
     const token = match[1];
     let principal: Principal;
-    if (
-      sameSecret(token, this.config.operatorToken) ||
-      (this.config.previousOperatorToken !== undefined && sameSecret(token, this.config.previousOperatorToken))
-    ) {
-      principal = { kind: 'operator' };
-    }
-    else if (this.config.serviceTokens.some((t) => sameSecret(token, t))) principal = { kind: 'service' };
+    const credential = staticCredential(token, this.config);
+    if (credential) principal = { kind: credential };
     else {
       try {
         const claims = await this.config.verifier.verify(token);

@@ -1,14 +1,7 @@
 import Ajv from 'ajv';
-import { timingSafeEqual } from 'node:crypto';
-import { AuthConfig, PERMISSIONS } from '@lib/auth';
+import { AuthConfig, PERMISSIONS, staticCredential } from '@lib/auth';
 import { toProblem } from '@lib/platform';
 import { OrganizationsService } from '../organizations/organizations.service';
-
-const same = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 export const AUTHZ_CHECK_PATH = '/v1/authz/check';
 
@@ -53,7 +46,6 @@ export function registerAuthzCheckRoute(
   organizations: OrganizationsService,
   auth: AuthConfig,
 ) {
-  const accepted = [auth.operatorToken, ...(auth.previousOperatorToken ? [auth.previousOperatorToken] : []), ...auth.serviceTokens];
   fastify.route({
     method: 'POST',
     url: AUTHZ_CHECK_PATH,
@@ -63,7 +55,7 @@ export function registerAuthzCheckRoute(
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
       if (!match) return sendProblem(reply, request.url, 401, 'a bearer token is required');
-      if (!accepted.some((t) => same(match[1], t))) {
+      if (!staticCredential(match[1], auth)) {
         return sendProblem(reply, request.url, match[1].split('.').length === 3 ? 403 : 401, 'this endpoint takes an operator or service token');
       }
       done();

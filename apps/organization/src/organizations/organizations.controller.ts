@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
 import { sortableId } from '@lib/platform';
@@ -12,7 +12,6 @@ import {
   SuspendOrganizationDto,
 } from './organization.dto';
 
-const correlation = (value: unknown) => (typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value) ? value : undefined);
 
 @ApiTags('organizations')
 @ApiBearerAuth()
@@ -24,8 +23,8 @@ export class OrganizationsController {
   @Post()
   @Auth('operator')
   @ApiOperation({ summary: 'Provision an organization in this stack\'s region (operator)' })
-  provision(@Body() body: ProvisionOrganizationDto, @CurrentPrincipal() principal: Principal, @Headers('x-correlation-id') cid?: string) {
-    return this.organizations.provision({ name: body.name, region: body.region, adminEmail: body.admin.email }, principal, correlation(cid));
+  provision(@Body() body: ProvisionOrganizationDto, @CurrentPrincipal() principal: Principal) {
+    return this.organizations.provision({ name: body.name, region: body.region, adminEmail: body.admin.email }, principal);
   }
 
   @Get()

@@ -45,20 +45,20 @@ export class OrganizationsService {
   }
 
 
-  async command(organizationId: string, principal: Principal, body: CommandBody, correlationId?: string) {
+  /** the request's correlation id reaches the events through the observed event store */
+  async command(organizationId: string, principal: Principal, body: CommandBody) {
     const at = new Date().toISOString();
     const actor = this.actorOf(principal);
     const command = { ...body, at, actor } as OrganizationCommand;
     const result = await this.runtime.organizations.handle(organizationId, command, {
       at,
       actor: actor.kind === 'user' ? actor.userId : actor.kind,
-      ...(correlationId ? { correlationId } : {}),
     });
     if (result.position > 0) await this.runtime.projections.waitFor(result.position);
     return result;
   }
 
-  async provision(input: { name: string; region: Region; adminEmail: string }, principal: Principal, correlationId?: string) {
+  async provision(input: { name: string; region: Region; adminEmail: string }, principal: Principal) {
     if (input.region !== this.region) {
       throw new DomainError(
         'unprocessable',
@@ -84,7 +84,6 @@ export class OrganizationsService {
         invitationExpiresAt,
         wrappedKey: this.runtime.secrets.newWrappedKey(),
       },
-      correlationId,
     );
     return {
       ...this.view(result.state),
