@@ -8,6 +8,7 @@ import { identityConfigSchema } from '../../identity/src/config';
 import { OrganizationModule } from '../../organization/src/organization.module';
 import { OrganizationRuntime } from '../../organization/src/organization.runtime';
 import { loadConfig } from '@lib/platform';
+import { serveConsole } from '@lib/platform/console-static';
 import { organizationConfigSchema } from '../../organization/src/config';
 import { packagingConfigSchema } from '../../app-packaging/src/config';
 import { AppPackagingModule } from '../../app-packaging/src/app-packaging.module';
@@ -55,5 +56,6 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: options.logger,
   });
+  await serveConsole(app, env.CONSOLE_DIR ?? 'dist/console'); // the Console at `/` (npm start builds it)
   return { app, config, operatorToken: token, operatorTokenFile: generatedAt, bus, identity, organization, packaging };
 }
