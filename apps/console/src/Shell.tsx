@@ -57,9 +57,7 @@ export function Shell({ route, hash, children }: { route: OrgRoute; hash: string
     return () => {
       live = false;
     };
-    // every navigation (hash change) checks the role again
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [hash]);
+  }, [hash]); // every navigation (hash change) checks the role again
 
   const current = state.memberships.find((m) => m.id === route.org);
   const role = session.role();

@@ -19,8 +19,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, tick]);
+  }, [...deps, tick]); // `load` is a new closure on every render: `deps` say when it changed
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
 }

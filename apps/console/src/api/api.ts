@@ -87,7 +87,7 @@ export const api = {
     ok<App>(
       client.POST('/v1/organizations/{id}/apps/imports', {
         params: { path: { id: o }, query: acknowledgeCrossRegion ? { acknowledgeCrossRegion: true } : {} },
-        body: file as unknown as string,
+        body: file as unknown as string, // the document types a binary body as a string; the browser sends the Blob as is
         bodySerializer: (body: unknown) => body as Blob,
         headers: { 'content-type': 'application/zip' },
       }),

@@ -1,6 +1,6 @@
 import { api } from '../api/api';
 import { session } from '../session';
-import { href, navigate } from '../router';
+import { href } from '../router';
 import { Alert, Status, Title, useAction, useLoad, useSession } from '../ui';
 
 /** where a signed-in person lands: their organizations (role and region) and the invitations waiting for them */
@@ -31,7 +31,7 @@ export function Organizations() {
         <ul className="cards" aria-label="Organizations">
           {memberships.map((m) => (
             <li key={m.id}>
-              <a href={href({ page: 'overview', org: m.id })} onClick={(e) => (e.preventDefault(), navigate({ page: 'overview', org: m.id }))}>
+              <a href={href({ page: 'overview', org: m.id })}>
                 <strong>{m.name}</strong>
               </a>
               <span>
