@@ -31,10 +31,6 @@ export class OrganizationsService {
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
 
-  get invitationTtlSeconds() {
-    return this.config.INVITATION_TTL_SECONDS;
-  }
-
   private get region(): Region {
     return this.config.REGION;
   }
@@ -103,6 +99,17 @@ export class OrganizationsService {
         ? { email: input.adminEmail, userId: known.state.userId, status: 'member' as const }
         : { email: input.adminEmail, status: 'invited' as const, invitationId, expiresAt: invitationExpiresAt },
     };
+  }
+
+  /** an invitation id and its expiry are made here, from this service's clock and settings */
+  async invite(organizationId: string, principal: Principal, input: { email: string; role: Role }) {
+    this.checkId(organizationId);
+    this.assertScoped(principal, organizationId);
+    const invitationId = `inv-${sortableId()}`;
+    const expiresAt = new Date(Date.now() + this.config.INVITATION_TTL_SECONDS * 1000).toISOString();
+    const result = await this.command(organizationId, principal, { type: 'InviteMember', invitationId, email: input.email, role: input.role, expiresAt });
+    const invitation = result.state.invitations.get(invitationId)!;
+    return { ...invitation, organizationId };
   }
 
   view(state: OrganizationState) {
