@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AUTH_CONFIG, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { PackagingConfig } from './config';
@@ -34,6 +34,13 @@ export class AppPackagingModule {
           packageStorageProvider,
           PackageStorageLifecycle,
           AuthGuard,
+          OrgPermissionGuard,
+          {
+            // @OrgPermission decides from app-packaging's own copy of the organization (its directory)
+            provide: ORGANIZATION_ACCESS,
+            inject: [AppsService],
+            useFactory: (apps: AppsService): OrganizationAccess => ({ authorize: (id, principal, permission) => apps.authorize(id, principal, permission, false) }),
+          },
           AppRepository,
           OrgDirectoryRepository,
           AppsService,

@@ -4,7 +4,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError, EventStore, WrongExpectedRevisionError } from '@lib/eventstore';
 import { EVENT_STORE, SERVICE_CONFIG } from '@lib/service-kit';
-import { Principal } from '@lib/auth';
+import { notAMember, Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
 import { IdentityConfig } from './config';
 import { SigningKeys } from './keys/signing-keys';
@@ -148,7 +148,7 @@ export class IdentityService {
   async selectOrganization(principal: Extract<Principal, { kind: 'user' }>, organizationId: string, sessionId: string | undefined) {
     const { state } = await this.users.load(principal.userId);
     const role = state.memberships.get(organizationId);
-    if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
+    if (!role) throw notAMember();
     const { state: known } = await this.organizations.load(organizationId);
     if (known.profile?.status === 'suspended') {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { join } from 'node:path';
-import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
 import { IDENTITY_EVENTS_TOPIC } from '@lib/contracts';
 import { registerOpenApiPaths } from '@lib/platform';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
@@ -59,6 +59,15 @@ export class OrganizationModule {
             useFactory: (config: OrganizationConfig) => SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(config.DATA_DIR, 'organization', 'master.key')),
           },
           AuthGuard,
+          OrgPermissionGuard,
+          {
+            // @OrgPermission decides from the organization's write model (its current state, never a token's claims)
+            provide: ORGANIZATION_ACCESS,
+            inject: [OrganizationsService],
+            useFactory: (organizations: OrganizationsService): OrganizationAccess => ({
+              authorize: (id, principal, permission) => organizations.read(id, principal, permission),
+            }),
+          },
           OrganizationRepository,
           KnownUserRepository,
           OrganizationsService,

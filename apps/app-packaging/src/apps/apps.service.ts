@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
 import { ObjectStorage } from '@lib/object-storage';
 import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
-import { can, Permission, Principal } from '@lib/auth';
+import { assertRoleGrants, Permission, Principal } from '@lib/auth';
 import { RESOURCE_KINDS } from '@lib/contracts';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { PackagingConfig } from '../config';
@@ -38,11 +38,8 @@ export class AppsService {
     assertTokenScoped(principal, organizationId);
     const { state } = await this.directory.load(organizationId);
     if (!state.known) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    if (principal.kind === 'user') {
-      const role = state.members.get(principal.userId);
-      if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-      if (!can(role, permission)) throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', { permission, role });
-    } else if (change) {
+    if (principal.kind === 'user') assertRoleGrants(state.members.get(principal.userId), permission);
+    else if (change) {
       throw new DomainError('forbidden', 'apps are changed by the organization\'s members', 'members-only');
     }
     if (change && state.status === 'suspended') {

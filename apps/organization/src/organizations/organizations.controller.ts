@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { OrganizationsService } from './organizations.service';
 import {
   ChangeRoleDto,
@@ -35,6 +35,7 @@ export class OrganizationsController {
 
   @Get(':id')
   @Auth('user', 'operator')
+  @OrgPermission('console.access')
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'console.access');
     return this.organizations.view(state);
@@ -42,10 +43,9 @@ export class OrganizationsController {
 
   @Patch(':id')
   @Auth('user')
+  @OrgPermission('organization.manage')
   @ApiOperation({ summary: 'Rename (Admin)' })
   async rename(@Param('id') id: string, @Body() body: RenameOrganizationDto, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     const result = await this.organizations.command(id, principal, { type: 'RenameOrganization', name: body.name });
     return this.organizations.view(result.state);
   }
@@ -70,6 +70,7 @@ export class OrganizationsController {
 
   @Post(':id/invitations')
   @Auth('user')
+  @OrgPermission('members.manage')
   @ApiOperation({ summary: 'Invite someone by email with a role (Admin)' })
   async invite(@Param('id') id: string, @Body() body: InviteMemberDto, @CurrentPrincipal() principal: Principal) {
     return this.organizations.invite(id, principal, body);
@@ -77,6 +78,7 @@ export class OrganizationsController {
 
   @Get(':id/invitations')
   @Auth('user', 'operator')
+  @OrgPermission('members.manage')
   async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'members.manage');
     return { items: this.organizations.listInvitations(state, new Date().toISOString()) };
@@ -85,14 +87,14 @@ export class OrganizationsController {
   @Delete(':id/invitations/:invitationId')
   @HttpCode(204)
   @Auth('user')
+  @OrgPermission('members.manage')
   async revoke(@Param('id') id: string, @Param('invitationId') invitationId: string, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     await this.organizations.command(id, principal, { type: 'RevokeInvitation', invitationId });
   }
 
   @Get(':id/members')
   @Auth('user', 'operator')
+  @OrgPermission('members.read')
   async members(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'members.read');
     return this.organizations.listMembers(id, query.cursor, query.limit ?? 50);
@@ -100,14 +102,13 @@ export class OrganizationsController {
 
   @Put(':id/members/:userId')
   @Auth('user')
+  @OrgPermission('members.manage')
   async changeRole(
     @Param('id') id: string,
     @Param('userId') userId: string,
     @Body() body: ChangeRoleDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     const result = await this.organizations.command(id, principal, { type: 'ChangeMemberRole', userId, role: body.role });
     return result.state.members.get(userId);
   }
@@ -116,6 +117,7 @@ export class OrganizationsController {
   @HttpCode(204)
   @Auth('user')
   async remove(@Param('id') id: string, @Param('userId') userId: string, @CurrentPrincipal() principal: Principal) {
+    // no @OrgPermission: a member may remove themself without members.manage (the decider decides)
     this.organizations.checkId(id);
     this.organizations.assertScoped(principal, id);
     await this.organizations.command(id, principal, { type: 'RemoveMember', userId });
@@ -123,6 +125,7 @@ export class OrganizationsController {
 
   @Get(':id/audit')
   @Auth('user', 'operator')
+  @OrgPermission('audit.read')
   @ApiOperation({ summary: 'Every change, newest first (Admin)' })
   async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'audit.read');

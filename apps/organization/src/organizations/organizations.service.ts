@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, EventStore, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
 import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
-import { can, isPermission, Permission, Principal } from '@lib/auth';
+import { assertRoleGrants, decideAccess, isPermission, Permission, Principal } from '@lib/auth';
 import { Region, regionOfOrganization, Role } from '@lib/contracts';
 import { assertServedHere, assertTokenScoped, sortableId } from '@lib/platform';
 import { OrganizationConfig } from '../config';
@@ -129,11 +129,7 @@ export class OrganizationsService {
     if (!state.exists) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
     if (principal.kind === 'user') {
       this.assertScoped(principal, organizationId);
-      const role = roleOf(state, this.actorOf(principal));
-      if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-      if (!can(role, permission)) {
-        throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', { permission, role });
-      }
+      assertRoleGrants(roleOf(state, this.actorOf(principal)), permission);
     }
     return { state, revision };
   }
@@ -196,12 +192,8 @@ export class OrganizationsService {
     const region = regionOfOrganization(organizationId);
     if (!region || region !== this.region) return { allowed: false, role: null as Role | null, reason: 'unknown-organization' };
     const { state } = await this.organizations.load(organizationId);
-    if (!state.exists) return { allowed: false, role: null, reason: 'unknown-organization' };
-    const role = state.members.get(userId)?.role ?? null;
-    if (!role) return { allowed: false, role, reason: 'not-a-member' };
-    if (state.status === 'suspended') return { allowed: false, role, reason: 'organization-suspended' };
-    const allowed = can(role, permission);
-    return { allowed, role, ...(allowed ? {} : { reason: 'permission-denied' }) };
+    const decision = decideAccess({ exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null }, permission);
+    return decision.allowed ? { allowed: true, role: decision.role } : decision;
   }
 }
 
