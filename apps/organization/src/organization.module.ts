@@ -3,6 +3,7 @@ import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, TokenVerifier } from '@
 import { ReadinessRegistry, registerServiceReadiness, registerOpenApiPaths } from '@lib/platform';
 import { HttpAdapterHost } from '@nestjs/core';
 import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
+import { forwardAuthOpenApi, registerForwardAuthRoute } from './authz/forward-auth.route';
 import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtime';
 import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
@@ -10,6 +11,7 @@ import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
 
 registerOpenApiPaths(authzCheckOpenApi);
+registerOpenApiPaths(forwardAuthOpenApi);
 
 class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -23,6 +25,7 @@ class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnA
   /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
   async onModuleInit() {
     registerAuthzCheckRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth);
+    registerForwardAuthRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth, this.runtime.config.REGION);
     await this.runtime.start();
   }
 

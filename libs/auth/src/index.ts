@@ -1,3 +1,5 @@
 export * from './permissions';
 export * from './tokens';
 export * from './guards';
+export * from './org-permission';
+export * from './route-table';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { ProblemException } from '@lib/platform';
 import { AppsService } from './apps.service';
 import { BindSlotDto, BulkBindDto, CreateAppDto, ImportQueryDto, UpdateAppDto } from './app.dto';
@@ -13,18 +13,21 @@ export class AppsController {
   constructor(private readonly apps: AppsService) {}
 
   @Post()
+  @OrgPermission('apps.edit')
   @Auth('user')
   create(@Param('id') id: string, @Body() body: CreateAppDto, @CurrentPrincipal() p: Principal) {
     return this.apps.create(id, p, body);
   }
 
   @Get()
+  @OrgPermission('apps.read')
   @Auth('user', 'operator')
   list(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.apps.list(id, p);
   }
 
   @Post('imports')
+  @OrgPermission('apps.import')
   @Auth('user')
   @ApiConsumes('application/zip')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
@@ -37,12 +40,14 @@ export class AppsController {
   }
 
   @Get(':appId')
+  @OrgPermission('apps.read')
   @Auth('user', 'operator')
   get(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.get(id, appId, p);
   }
 
   @Patch(':appId')
+  @OrgPermission('apps.edit')
   @Auth('user')
   @ApiOperation({ summary: 'Update the app: every update is a new version' })
   update(@Param('id') id: string, @Param('appId') appId: string, @Body() body: UpdateAppDto, @CurrentPrincipal() p: Principal) {
@@ -50,12 +55,14 @@ export class AppsController {
   }
 
   @Put(':appId/bindings/:slot')
+  @OrgPermission('apps.edit')
   @Auth('user')
   bindOne(@Param('id') id: string, @Param('appId') appId: string, @Param('slot') slot: string, @Body() body: BindSlotDto, @CurrentPrincipal() p: Principal) {
     return this.apps.bind(id, appId, p, { [slot]: body.resourceId }, false);
   }
 
   @Put(':appId/bindings')
+  @OrgPermission('apps.edit')
   @Auth('user')
   @ApiOperation({ summary: 'Bind several slots at once: a map, the binding plan\'s suggestions, or both (the map wins)' })
   bindMany(@Param('id') id: string, @Param('appId') appId: string, @Body() body: BulkBindDto, @CurrentPrincipal() p: Principal) {
@@ -64,12 +71,14 @@ export class AppsController {
 
   @Post(':appId/publish')
   @HttpCode(200)
+  @OrgPermission('apps.publish')
   @Auth('user')
   publish(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.publish(id, appId, p);
   }
 
   @Post(':appId/exports')
+  @OrgPermission('apps.export')
   @Auth('user')
   @ApiOperation({ summary: 'Export the app as a ZIP package (no resource ids, bindings or secrets)' })
   export(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
@@ -77,6 +86,7 @@ export class AppsController {
   }
 
   @Get(':appId/exports/:exportId/download')
+  @OrgPermission('apps.export')
   @Auth('user', 'operator')
   async download(
     @Param('id') id: string,

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { sortableId } from '@lib/platform';
 import { OrganizationsService } from './organizations.service';
 import {
@@ -35,6 +35,7 @@ export class OrganizationsController {
   }
 
   @Get(':id')
+  @OrgPermission('console.access')
   @Auth('user', 'operator')
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'console.access');
@@ -42,6 +43,7 @@ export class OrganizationsController {
   }
 
   @Patch(':id')
+  @OrgPermission('organization.manage')
   @Auth('user')
   @ApiOperation({ summary: 'Rename (Admin)' })
   async rename(@Param('id') id: string, @Body() body: RenameOrganizationDto, @CurrentPrincipal() principal: Principal) {
@@ -70,6 +72,7 @@ export class OrganizationsController {
   }
 
   @Post(':id/invitations')
+  @OrgPermission('members.manage')
   @Auth('user')
   @ApiOperation({ summary: 'Invite someone by email with a role (Admin)' })
   async invite(@Param('id') id: string, @Body() body: InviteMemberDto, @CurrentPrincipal() principal: Principal) {
@@ -89,6 +92,7 @@ export class OrganizationsController {
   }
 
   @Get(':id/invitations')
+  @OrgPermission('members.manage')
   @Auth('user', 'operator')
   async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'members.manage');
@@ -97,6 +101,7 @@ export class OrganizationsController {
 
   @Delete(':id/invitations/:invitationId')
   @HttpCode(204)
+  @OrgPermission('members.manage')
   @Auth('user')
   async revoke(@Param('id') id: string, @Param('invitationId') invitationId: string, @CurrentPrincipal() principal: Principal) {
     this.organizations.checkId(id);
@@ -105,6 +110,7 @@ export class OrganizationsController {
   }
 
   @Get(':id/members')
+  @OrgPermission('members.read')
   @Auth('user', 'operator')
   async members(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'members.read');
@@ -112,6 +118,7 @@ export class OrganizationsController {
   }
 
   @Put(':id/members/:userId')
+  @OrgPermission('members.manage')
   @Auth('user')
   async changeRole(
     @Param('id') id: string,
@@ -127,6 +134,8 @@ export class OrganizationsController {
 
   @Delete(':id/members/:userId')
   @HttpCode(204)
+  // leaving an organization is open to every member: the decider asks members.manage to remove someone else
+  @OrgPermission('console.access')
   @Auth('user')
   async remove(@Param('id') id: string, @Param('userId') userId: string, @CurrentPrincipal() principal: Principal) {
     this.organizations.checkId(id);
@@ -135,6 +144,7 @@ export class OrganizationsController {
   }
 
   @Get(':id/audit')
+  @OrgPermission('audit.read')
   @Auth('user', 'operator')
   @ApiOperation({ summary: 'Every change, newest first (Admin)' })
   async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { PHONE_NUMBER_KIND, ResourceType } from '@lib/contracts';
 import { sortableId } from '@lib/platform';
 import { DomainError } from '@lib/eventstore';
@@ -42,6 +42,7 @@ export class ResourcesController {
   }
 
   @Post('integrations')
+  @OrgPermission('resources.manage')
   @Auth('user')
   @ApiOperation({ summary: 'Integrate an external resource (resources.manage); the secret is stored encrypted' })
   async createIntegration(@Param('id') id: string, @Body() body: CreateIntegrationDto, @CurrentPrincipal() principal: Principal) {
@@ -56,6 +57,7 @@ export class ResourcesController {
   }
 
   @Post('phone-numbers')
+  @OrgPermission('resources.manage')
   @Auth('user')
   async createPhoneNumber(@Param('id') id: string, @Body() body: CreatePhoneNumberDto, @CurrentPrincipal() principal: Principal) {
     const resourceId = `res-${sortableId()}`;
@@ -77,6 +79,7 @@ export class ResourcesController {
   }
 
   @Get(':collection')
+  @OrgPermission('resources.read')
   @Auth('user', 'operator')
   async list(@Param('id') id: string, @Param('collection') collection: string, @CurrentPrincipal() principal: Principal) {
     const type = COLLECTIONS[collection];
@@ -86,6 +89,7 @@ export class ResourcesController {
   }
 
   @Get(':collection/:resourceId')
+  @OrgPermission('resources.read')
   @Auth('user', 'operator')
   async get(
     @Param('id') id: string,
@@ -98,6 +102,7 @@ export class ResourcesController {
   }
 
   @Patch('integrations/:resourceId')
+  @OrgPermission('resources.manage')
   @Auth('user')
   async updateIntegration(
     @Param('id') id: string,
@@ -116,6 +121,7 @@ export class ResourcesController {
   }
 
   @Patch('phone-numbers/:resourceId')
+  @OrgPermission('resources.manage')
   @Auth('user')
   async updatePhoneNumber(
     @Param('id') id: string,
@@ -134,6 +140,7 @@ export class ResourcesController {
 
   @Post(':collection/:resourceId/disable')
   @HttpCode(200)
+  @OrgPermission('resources.manage')
   @Auth('user')
   async disable(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     this.organizations.checkId(id);
@@ -144,6 +151,7 @@ export class ResourcesController {
 
   @Post(':collection/:resourceId/enable')
   @HttpCode(200)
+  @OrgPermission('resources.manage')
   @Auth('user')
   async enable(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     this.organizations.checkId(id);
@@ -154,6 +162,7 @@ export class ResourcesController {
 
   @Delete(':collection/:resourceId')
   @HttpCode(204)
+  @OrgPermission('resources.manage')
   @Auth('user')
   async remove(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     this.organizations.checkId(id);
