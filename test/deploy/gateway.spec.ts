@@ -131,7 +131,7 @@ describe('gateway (deploy/gateway/templates/default.conf.template) on the real n
       expect(upstreams.recorded[upstreams.recorded.length - 1].bodyBytes).toBe(big.length);
       const json = await routed(() => send(port, 'POST', '/v1/users', { body: Buffer.alloc(1024 * 1024 + 1, 32), headers: { 'content-type': 'application/json' } }));
       expect(json).toEqual({ status: 200, upstream: upstream(local, 'identity') });
-    });
+    }, 60_000);
 
     it(`${local}: replaces client-sent identity headers with forward-auth's answer on every route`, async () => {
       const forged = { 'x-user-id': 'usr-forged', 'x-role': 'Admin', 'x-organization-id': orgId('eu'), 'x-region': 'eu', 'x-auth-kind': 'operator', 'x-original-uri': '/v1/permissions' };
