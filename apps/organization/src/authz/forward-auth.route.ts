@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { AuthConfig, RouteMatcher, RouteRule } from '@lib/auth';
 import { Region } from '@lib/contracts';
-import { logger, metrics } from '@lib/platform';
+import { logger, logAccessAtDebug, metrics } from '@lib/platform';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { AUTHZ_CHECK_PATH } from './authz.route';
 import { FORWARD_AUTH_PATH, ForwardAuthorizer, ForwardDecision } from './forward-auth';
@@ -67,7 +67,9 @@ export function registerForwardAuthRoute(
   };
   for (const url of [FORWARD_AUTH_PATH, `${FORWARD_AUTH_PATH}/*`]) {
     fastify.route({ method: FORWARD_METHODS, url, handler, bodyLimit: 1024 });
+    logAccessAtDebug(url, 500); // a denial has its own line below, with the reason and the subject
   }
+  logAccessAtDebug(AUTHZ_CHECK_PATH);
   return authorizer;
 }
 

@@ -46,6 +46,8 @@ export type MembershipCheck = (userId: string, organizationId: string, permissio
 const REALM = 'orgs-control-plane';
 const METHOD = /^[A-Z]{1,16}$/;
 const MAX_URI = 8192;
+const VERIFIED_TTL_MS = 30_000;
+const VERIFIED_MAX = 10_000;
 
 /**
  * Forward authentication for gateways (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz over HTTP).
@@ -90,7 +92,7 @@ export class ForwardAuthorizer {
     }
     let claims: AccessTokenClaims;
     try {
-      claims = await this.auth.verifier.verify(match[1]);
+      claims = await this.verified(match[1]);
     } catch {
       return {
         ...this.deny(401, 'invalid-token', 'the access token is invalid or expired', instance, {
@@ -147,6 +149,24 @@ export class ForwardAuthorizer {
       path,
       subject,
     };
+  }
+
+  /**
+   * A gateway asks about the same access token on every request its client makes. A signature check is the
+   * costliest step of a decision, so a verified token's claims are kept for at most VERIFIED_TTL_MS (and never
+   * past its exp): removing a signing key from the JWKS takes that long to reach tokens seen before. Only
+   * the token is cached; membership and role are read from current state on every request.
+   */
+  private readonly verifiedTokens = new Map<string, { claims: AccessTokenClaims; until: number }>();
+
+  private async verified(token: string): Promise<AccessTokenClaims> {
+    const now = Date.now();
+    const hit = this.verifiedTokens.get(token);
+    if (hit && hit.until > now) return hit.claims;
+    const claims = await this.auth.verifier.verify(token);
+    if (this.verifiedTokens.size >= VERIFIED_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
+    this.verifiedTokens.set(token, { claims, until: Math.min(now + VERIFIED_TTL_MS, claims.exp * 1000) });
+    return claims;
   }
 
   private originalRequest(request: ForwardRequest): { method: string; path: string } | { error: string } {
