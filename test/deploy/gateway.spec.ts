@@ -7,6 +7,9 @@ import { gatewayTemplate, mainConf, recordingUpstreams, renderGateway, templateU
 import { nginxConfigTest, startNginx } from '../support/real-nginx';
 import { send } from '../support/http-client';
 
+// real processes and hundreds of requests: generous on a shared 2-core machine
+jest.setTimeout(120_000);
+
 const TEMPLATE = join(DEPLOY, 'gateway', 'templates', 'default.conf.template');
 const template = readFileSync(TEMPLATE, 'utf8');
 
@@ -131,7 +134,7 @@ describe('gateway (deploy/gateway/templates/default.conf.template) on the real n
       expect(upstreams.recorded[upstreams.recorded.length - 1].bodyBytes).toBe(big.length);
       const json = await routed(() => send(port, 'POST', '/v1/users', { body: Buffer.alloc(1024 * 1024 + 1, 32), headers: { 'content-type': 'application/json' } }));
       expect(json).toEqual({ status: 200, upstream: upstream(local, 'identity') });
-    }, 60_000);
+    });
 
     it(`${local}: replaces client-sent identity headers with forward-auth's answer on every route`, async () => {
       const forged = { 'x-user-id': 'usr-forged', 'x-role': 'Admin', 'x-organization-id': orgId('eu'), 'x-region': 'eu', 'x-auth-kind': 'operator', 'x-original-uri': '/v1/permissions' };
