@@ -92,6 +92,8 @@ async function serveProduct() {
   }
   // tokens as identity mints them after POST /v1/sessions/organization, for seeded members
   const seeded = JSON.parse(readFileSync(join(process.env.BENCH_DATA_DIR!, 'seeded.json'), 'utf8')) as { id: string; members: { userId: string; role: Role }[] }[];
+  const { SigningKeys } = await import('../apps/identity/src/keys/signing-keys');
+  const keys = s.identity.get(SigningKeys);
   const probes: Probe[] = [];
   for (let i = 0; i < 2000; i++) {
     const org = pick(seeded);
@@ -102,7 +104,7 @@ async function serveProduct() {
     const audit = deny && m.role !== 'Agent';
     const allowed = audit ? m.role === 'Admin' : m.role !== 'Agent';
     const claims = { email: `${m.userId}@bench.example`, org: org.id, region: 'us' };
-    const token = await s.identity.keys.sign(claims, m.userId, 3600, randomUUID());
+    const token = await keys.sign(claims, m.userId, 3600, randomUUID());
     probes.push({ token, uri: `/v1/organizations/${org.id}/${audit ? 'audit' : 'members'}`, status: allowed ? 200 : 403 });
   }
   const address = s.app.getHttpServer().address();

@@ -1,7 +1,11 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Counter } from 'prom-client';
-import { AuthConfig, RouteMatcher, RouteRule } from '@lib/auth';
+import { AUTH_CONFIG, AuthConfig, RouteMatcher, RouteRule } from '@lib/auth';
 import { Region } from '@lib/contracts';
 import { logger, logAccessAtDebug, metrics } from '@lib/platform';
+import { SERVICE_CONFIG } from '@lib/service-kit';
+import { OrganizationConfig } from '../config';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { AUTHZ_CHECK_PATH } from './authz.route';
 import { FORWARD_AUTH_PATH, ForwardAuthorizer, ForwardDecision } from './forward-auth';
@@ -71,6 +75,21 @@ export function registerForwardAuthRoute(
   }
   logAccessAtDebug(AUTHZ_CHECK_PATH);
   return authorizer;
+}
+
+/** GET /v1/authz/forward (any method), registered on Fastify when the organization module starts */
+@Injectable()
+export class ForwardAuthRoute implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly organizations: OrganizationsService,
+    @Inject(AUTH_CONFIG) private readonly auth: AuthConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: OrganizationConfig,
+  ) {}
+
+  onModuleInit() {
+    registerForwardAuthRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth, this.config.REGION);
+  }
 }
 
 function record(decision: ForwardDecision, log: ReturnType<typeof logger>) {
