@@ -6,6 +6,7 @@ import { IDENTITY_EVENTS_TOPIC } from '@lib/contracts';
 import { registerOpenApiPaths } from '@lib/platform';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
+import { ForwardAuthRoute, forwardAuthOpenApi } from './authz/forward-auth.route';
 import { OrganizationConfig } from './config';
 import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
@@ -20,6 +21,7 @@ import { KnownUserRepository } from './directory/known-user.repository';
 import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
 
 registerOpenApiPaths(authzCheckOpenApi);
+registerOpenApiPaths(forwardAuthOpenApi);
 
 /** POST /v1/authz/check is a plain Fastify route (the gateway's hot path) */
 @Injectable()
@@ -74,6 +76,7 @@ export class OrganizationModule {
           ResourcesService,
           IdentityEventsConsumer,
           AuthzCheckRoute,
+          ForwardAuthRoute,
         ],
       },
       deps,

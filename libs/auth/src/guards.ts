@@ -43,7 +43,7 @@ export function staticCredential(token: string, config: AuthConfig): 'operator' 
   return config.serviceTokens.some((t) => sameSecret(token, t)) ? 'service' : null;
 }
 
-const AUTH_KINDS = 'auth:kinds';
+export const AUTH_KINDS = 'auth:kinds';
 /** which callers a route accepts; routes without it are public */
 export const Auth = (...kinds: PrincipalKind[]) => SetMetadata(AUTH_KINDS, kinds);
 

@@ -3,3 +3,4 @@ export * from './tokens';
 export * from './guards';
 export * from './policy';
 export * from './org-permission';
+export * from './route-table';

@@ -24,6 +24,16 @@ interface HookReply {
 }
 type Hook = (request: HookRequest, reply: HookReply, done: () => void) => void;
 
+const quietRoutes = new Map<string, number>();
+/**
+ * Hot paths (a gateway's authorization checks) whose access lines are logged at debug below `belowStatus`
+ * (400 by default: successful answers; a route that logs its own denials, with who and why, passes 500).
+ * Every request is still counted in http_request_duration_seconds; answers from `belowStatus` up stay at info.
+ */
+export function logAccessAtDebug(route: string, belowStatus = 400) {
+  quietRoutes.set(route, belowStatus);
+}
+
 export function instrumentHttp(fastify: { addHook(name: 'onRequest' | 'onResponse', hook: Hook): unknown }) {
   const log = logger('http');
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -37,7 +47,9 @@ export function instrumentHttp(fastify: { addHook(name: 'onRequest' | 'onRespons
     const route = request.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
-    log.info({ method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const line = { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode < (quietRoutes.get(route) ?? 0)) log.debug(line, 'request');
+    else log.info(line, 'request');
     done();
   });
 }

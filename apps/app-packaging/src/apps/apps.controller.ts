@@ -13,22 +13,22 @@ export class AppsController {
   constructor(private readonly apps: AppsService) {}
 
   @Post()
-  @Auth('user')
   @OrgPermission('apps.edit')
+  @Auth('user')
   create(@Param('id') id: string, @Body() body: CreateAppDto, @CurrentPrincipal() p: Principal) {
     return this.apps.create(id, p, body);
   }
 
   @Get()
-  @Auth('user', 'operator')
   @OrgPermission('apps.read')
+  @Auth('user', 'operator')
   list(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.apps.list(id, p);
   }
 
   @Post('imports')
-  @Auth('user')
   @OrgPermission('apps.import')
+  @Auth('user')
   @ApiConsumes('application/zip')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOperation({ summary: 'Import an app package (ZIP) into this organization: a new app that needs configuration, with a binding plan' })
@@ -40,30 +40,30 @@ export class AppsController {
   }
 
   @Get(':appId')
-  @Auth('user', 'operator')
   @OrgPermission('apps.read')
+  @Auth('user', 'operator')
   get(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.get(id, appId, p);
   }
 
   @Patch(':appId')
-  @Auth('user')
   @OrgPermission('apps.edit')
+  @Auth('user')
   @ApiOperation({ summary: 'Update the app: every update is a new version' })
   update(@Param('id') id: string, @Param('appId') appId: string, @Body() body: UpdateAppDto, @CurrentPrincipal() p: Principal) {
     return this.apps.update(id, appId, p, body);
   }
 
   @Put(':appId/bindings/:slot')
-  @Auth('user')
   @OrgPermission('apps.edit')
+  @Auth('user')
   bindOne(@Param('id') id: string, @Param('appId') appId: string, @Param('slot') slot: string, @Body() body: BindSlotDto, @CurrentPrincipal() p: Principal) {
     return this.apps.bind(id, appId, p, { [slot]: body.resourceId }, false);
   }
 
   @Put(':appId/bindings')
-  @Auth('user')
   @OrgPermission('apps.edit')
+  @Auth('user')
   @ApiOperation({ summary: 'Bind several slots at once: a map, the binding plan\'s suggestions, or both (the map wins)' })
   bindMany(@Param('id') id: string, @Param('appId') appId: string, @Body() body: BulkBindDto, @CurrentPrincipal() p: Principal) {
     return this.apps.bind(id, appId, p, body.bindings, body.useSuggestions === true);
@@ -71,23 +71,23 @@ export class AppsController {
 
   @Post(':appId/publish')
   @HttpCode(200)
-  @Auth('user')
   @OrgPermission('apps.publish')
+  @Auth('user')
   publish(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.publish(id, appId, p);
   }
 
   @Post(':appId/exports')
-  @Auth('user')
   @OrgPermission('apps.export')
+  @Auth('user')
   @ApiOperation({ summary: 'Export the app as a ZIP package (no resource ids, bindings or secrets)' })
   export(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.export(id, appId, p);
   }
 
   @Get(':appId/exports/:exportId/download')
-  @Auth('user', 'operator')
   @OrgPermission('apps.export')
+  @Auth('user', 'operator')
   async download(
     @Param('id') id: string,
     @Param('appId') appId: string,

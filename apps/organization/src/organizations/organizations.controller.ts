@@ -34,16 +34,16 @@ export class OrganizationsController {
   }
 
   @Get(':id')
-  @Auth('user', 'operator')
   @OrgPermission('console.access')
+  @Auth('user', 'operator')
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'console.access');
     return this.organizations.view(state);
   }
 
   @Patch(':id')
-  @Auth('user')
   @OrgPermission('organization.manage')
+  @Auth('user')
   @ApiOperation({ summary: 'Rename (Admin)' })
   async rename(@Param('id') id: string, @Body() body: RenameOrganizationDto, @CurrentPrincipal() principal: Principal) {
     const result = await this.organizations.command(id, principal, { type: 'RenameOrganization', name: body.name });
@@ -69,16 +69,16 @@ export class OrganizationsController {
   }
 
   @Post(':id/invitations')
-  @Auth('user')
   @OrgPermission('members.manage')
+  @Auth('user')
   @ApiOperation({ summary: 'Invite someone by email with a role (Admin)' })
   async invite(@Param('id') id: string, @Body() body: InviteMemberDto, @CurrentPrincipal() principal: Principal) {
     return this.organizations.invite(id, principal, body);
   }
 
   @Get(':id/invitations')
-  @Auth('user', 'operator')
   @OrgPermission('members.manage')
+  @Auth('user', 'operator')
   async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'members.manage');
     return { items: this.organizations.listInvitations(state, new Date().toISOString()) };
@@ -86,23 +86,23 @@ export class OrganizationsController {
 
   @Delete(':id/invitations/:invitationId')
   @HttpCode(204)
-  @Auth('user')
   @OrgPermission('members.manage')
+  @Auth('user')
   async revoke(@Param('id') id: string, @Param('invitationId') invitationId: string, @CurrentPrincipal() principal: Principal) {
     await this.organizations.command(id, principal, { type: 'RevokeInvitation', invitationId });
   }
 
   @Get(':id/members')
-  @Auth('user', 'operator')
   @OrgPermission('members.read')
+  @Auth('user', 'operator')
   async members(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'members.read');
     return this.organizations.listMembers(id, query.cursor, query.limit ?? 50);
   }
 
   @Put(':id/members/:userId')
-  @Auth('user')
   @OrgPermission('members.manage')
+  @Auth('user')
   async changeRole(
     @Param('id') id: string,
     @Param('userId') userId: string,
@@ -115,17 +115,18 @@ export class OrganizationsController {
 
   @Delete(':id/members/:userId')
   @HttpCode(204)
+  // leaving an organization is open to every member: the decider asks members.manage to remove someone else
+  @OrgPermission('console.access')
   @Auth('user')
   async remove(@Param('id') id: string, @Param('userId') userId: string, @CurrentPrincipal() principal: Principal) {
-    // no @OrgPermission: a member may remove themself without members.manage (the decider decides)
     this.organizations.checkId(id);
     this.organizations.assertScoped(principal, id);
     await this.organizations.command(id, principal, { type: 'RemoveMember', userId });
   }
 
   @Get(':id/audit')
-  @Auth('user', 'operator')
   @OrgPermission('audit.read')
+  @Auth('user', 'operator')
   @ApiOperation({ summary: 'Every change, newest first (Admin)' })
   async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'audit.read');

@@ -12,30 +12,30 @@ export class ResourcesController {
   constructor(private readonly resources: ResourcesService) {}
 
   @Post('integrations')
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   @ApiOperation({ summary: 'Integrate an external resource (resources.manage); the secret is stored encrypted' })
   createIntegration(@Param('id') id: string, @Body() body: CreateIntegrationDto, @CurrentPrincipal() principal: Principal) {
     return this.resources.createIntegration(id, principal, body);
   }
 
   @Post('phone-numbers')
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   createPhoneNumber(@Param('id') id: string, @Body() body: CreatePhoneNumberDto, @CurrentPrincipal() principal: Principal) {
     return this.resources.createPhoneNumber(id, principal, body);
   }
 
   @Get(':collection')
-  @Auth('user', 'operator')
   @OrgPermission('resources.read')
+  @Auth('user', 'operator')
   list(@Param('id') id: string, @Param('collection') collection: string, @CurrentPrincipal() principal: Principal) {
     return this.resources.list(id, collection, principal);
   }
 
   @Get(':collection/:resourceId')
-  @Auth('user', 'operator')
   @OrgPermission('resources.read')
+  @Auth('user', 'operator')
   get(
     @Param('id') id: string,
     @Param('collection') collection: string,
@@ -46,8 +46,8 @@ export class ResourcesController {
   }
 
   @Patch('integrations/:resourceId')
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   updateIntegration(
     @Param('id') id: string,
     @Param('resourceId') resourceId: string,
@@ -58,8 +58,8 @@ export class ResourcesController {
   }
 
   @Patch('phone-numbers/:resourceId')
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   updatePhoneNumber(
     @Param('id') id: string,
     @Param('resourceId') resourceId: string,
@@ -71,24 +71,24 @@ export class ResourcesController {
 
   @Post(':collection/:resourceId/disable')
   @HttpCode(200)
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   disable(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     return this.resources.toggle(id, c, resourceId, p, 'DisableResource');
   }
 
   @Post(':collection/:resourceId/enable')
   @HttpCode(200)
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   enable(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     return this.resources.toggle(id, c, resourceId, p, 'EnableResource');
   }
 
   @Delete(':collection/:resourceId')
   @HttpCode(204)
-  @Auth('user')
   @OrgPermission('resources.manage')
+  @Auth('user')
   async remove(@Param('id') id: string, @Param('collection') c: string, @Param('resourceId') resourceId: string, @CurrentPrincipal() p: Principal) {
     await this.resources.toggle(id, c, resourceId, p, 'DeleteResource');
   }
