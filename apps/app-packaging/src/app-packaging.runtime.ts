@@ -45,7 +45,7 @@ export class PackagingRuntime {
 
   static open(config: PackagingConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'app-packaging');
-    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'app-packaging');
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite'), 'app-packaging'), 'app-packaging');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const storage = createObjectStorage({ ...config, dataDir: dir });
     return new PackagingRuntime(config, store, readModels, bus, storage, operatorToken);

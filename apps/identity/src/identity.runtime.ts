@@ -58,7 +58,7 @@ export class IdentityRuntime {
 
   static async open(config: IdentityConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'identity');
-    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'identity');
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite'), 'identity'), 'identity');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const keys = await new SigningKeys(config.SIGNING_KEYS_DIR ?? join(dir, 'keys')).load();
     return new IdentityRuntime(config, store, readModels, bus, keys, operatorToken);

@@ -53,7 +53,7 @@ export class OrganizationRuntime {
 
   static open(config: OrganizationConfig, bus: MessageBus, operatorToken: string) {
     const dir = join(config.DATA_DIR, 'organization');
-    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite')), 'organization');
+    const store = observedEventStore(createEventStore(config, join(dir, 'events.sqlite'), 'organization'), 'organization');
     const readModels = new ReadModelDatabase(join(dir, 'read-models.sqlite'));
     const secrets = SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(dir, 'master.key'));
     return new OrganizationRuntime(config, store, readModels, bus, operatorToken, secrets);
