@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
-import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore, createRelayLeadership } from '@lib/eventstore';
 import { consume, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { createObjectStorage, ObjectStorage } from '@lib/object-storage';
@@ -39,6 +39,8 @@ export class PackagingRuntime {
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
+      // several replicas on PostgreSQL: one publisher, checkpoint in the shared store
+      leadership: createRelayLeadership(config, 'app-packaging'),
       onError: (e) => logger('app-packaging').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
-import { AggregateRepository, EventStore, ReadModelDatabase, createEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventStore, ReadModelDatabase, createEventStore, createRelayLeadership } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { inProcessKeySet } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
@@ -52,6 +52,8 @@ export class IdentityRuntime {
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
+      // several replicas on PostgreSQL: one publisher, checkpoint in the shared store
+      leadership: createRelayLeadership(config, 'identity'),
       onError: (e) => logger('identity').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }

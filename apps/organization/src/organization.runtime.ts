@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
-import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, SnapshotPolicy, createEventStore } from '@lib/eventstore';
+import { AggregateRepository, EventStore, ProjectionRunner, ReadModelDatabase, SnapshotPolicy, createEventStore, createRelayLeadership } from '@lib/eventstore';
 import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { OrganizationCommand, organizationDecider, organizationSnapshots, OrganizationState } from './organizations/organization.decider';
@@ -47,6 +47,8 @@ export class OrganizationRuntime {
       bus,
       checkpoints: readModels,
       toMessage: toIntegrationMessage,
+      // several replicas on PostgreSQL: one publisher, checkpoint in the shared store
+      leadership: createRelayLeadership(config, 'organization'),
       onError: (e) => logger('organization').warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
     });
   }
