@@ -56,6 +56,8 @@ export const baseConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'each broker must be host:port'))),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
+  /** on SIGTERM: readiness false and connections closed after each response for this long, then stop */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
