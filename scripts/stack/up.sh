@@ -34,32 +34,9 @@ if ! ls "$STACK/keys/"*.jwk.json >/dev/null 2>&1; then
 fi
 
 ports() { local offset="$1" n out=""; for ((n = 0; n < REPLICAS; n++)); do out="$out $((BASE + offset + 10 * n))"; done; echo "$out"; }
-declare -A OFFSET=([identity]=1 [organization]=2 [app-packaging]=3)
-
-start_replica() { # service index
-  local svc="$1" n="$2" port=$((BASE + OFFSET[$1] + 10 * $2)) name="$1-$2"
-  if [ -f "$STACK/$name.pid" ] && kill -0 "$(cat "$STACK/$name.pid")" 2>/dev/null; then log "$name already running"; return; fi
-  (
-    export REGION=us BUS=kafka KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" EVENT_STORE=postgres POSTGRES_URL="$POSTGRES_URL"
-    export OPERATOR_TOKEN="$(cat "$STACK/operator-token")" SECRETS_MASTER_KEY="$(cat "$STACK/master-key")"
-    export SIGNING_KEYS_DIR="$STACK/keys" JWKS_URL="http://127.0.0.1:$GATEWAY_PORT/.well-known/jwks.json"
-    export OBJECT_STORAGE=s3 S3_ENDPOINT="http://127.0.0.1:$S3_PORT" S3_ACCESS_KEY=minioadmin S3_SECRET_KEY=minioadmin S3_BUCKET=stack-packages
-    export DATA_DIR="$STACK/data/$name" PORT="$port" HOST=127.0.0.1 SHUTDOWN_DRAIN_MS=2000 TS_NODE_PROJECT=tsconfig.json
-    setsid nohup node -r ts-node/register/transpile-only -r tsconfig-paths/register "apps/$svc/src/main.ts" >"$STACK/$name.log" 2>&1 </dev/null &
-    echo $! >"$STACK/$name.pid"
-  )
-  log "$name starting on 127.0.0.1:$port (log $STACK/$name.log)"
-}
-
-wait_ready() { # service index
-  local name="$1-$2" port=$((BASE + OFFSET[$1] + 10 * $2)) deadline=$(($(date +%s) + 240))
-  until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
-    kill -0 "$(cat "$STACK/$name.pid")" 2>/dev/null || { tail -n 30 "$STACK/$name.log" >&2; log "$name exited"; exit 1; }
-    [ "$(date +%s)" -lt "$deadline" ] || { tail -n 30 "$STACK/$name.log" >&2; log "$name not ready after 240 s"; exit 1; }
-    sleep 1
-  done
-  log "$name ready"
-}
+export POSTGRES_URL GATEWAY_PORT BASE
+start_replica() { scripts/stack/replica.sh "$1" "$2" start; }
+wait_ready() { scripts/stack/replica.sh "$1" "$2" ready; }
 
 # the gateway first: organization and app-packaging fetch identity's keys through it
 mkdir -p "$STACK/nginx/tmp"
