@@ -353,7 +353,8 @@ export class PostgresEventStore implements EventStore {
     if (listener) {
       listener.removeAllListeners();
       listener.on('error', () => undefined);
-      await listener.end().catch(() => undefined);
+      // a connection still being set up may not answer end() promptly: do not let close() hang on it
+      await Promise.race([listener.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
     this.appended.emit('closed');
     await this.pool.end();
