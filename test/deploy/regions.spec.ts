@@ -5,23 +5,23 @@ import { findResource } from './support/kustomize';
 function infrastructure(region: string) {
   const { resources, generated } = renderOverlay(region);
   const data = findResource(resources, 'ConfigMap', generated.get(CONFIG_MAP_NAME)!)!.data as Record<string, string>;
-  const kurrent = Object.entries(data).filter(([k]) => /(^|_)KURRENTDB_CONNECTION_STRING$/.test(k));
+  const stores = Object.entries(data).filter(([k]) => /(^|_)(KURRENTDB_CONNECTION_STRING|POSTGRES_URL)$/.test(k));
   return {
     data,
     hosts: {
       KAFKA_BROKERS: data.KAFKA_BROKERS.split(',').map((b) => b.trim().replace(/:\d+$/, '')),
-      ...Object.fromEntries(kurrent.map(([k, v]) => [k, v.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, '').split(/[/?]/)[0].split(',').map((h) => h.replace(/:\d+$/, ''))])),
+      ...Object.fromEntries(stores.map(([k, v]) => [k, v.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, '').split(/[/?]/)[0].split(',').map((h) => h.replace(/:\d+$/, ''))])),
       S3_ENDPOINT: [new URL(data.S3_ENDPOINT).hostname],
       JWKS_URL: [new URL(data.JWKS_URL).hostname],
     } as Record<string, string[]>,
-    kurrentKeys: kurrent.map(([k]) => k),
+    storeKeys: stores.map(([k]) => k),
   };
 }
 
 describe('one stack per region: no region points at another region\'s infrastructure', () => {
-  it.each(REGIONS)('%s: Kafka, the KurrentDB nodes, the S3 endpoint and the JWKS URL are hosts of this region (ocp-<region>)', (region) => {
-    const { hosts, kurrentKeys } = infrastructure(region);
-    expect(kurrentKeys.sort()).toEqual(['APP_PACKAGING_KURRENTDB_CONNECTION_STRING', 'IDENTITY_KURRENTDB_CONNECTION_STRING', 'ORGANIZATION_KURRENTDB_CONNECTION_STRING']);
+  it.each(REGIONS)('%s: Kafka, the PostgreSQL server, the S3 endpoint and the JWKS URL are hosts of this region (ocp-<region>)', (region) => {
+    const { hosts, storeKeys } = infrastructure(region);
+    expect(storeKeys.sort()).toEqual(['POSTGRES_URL']);
     const others = REGIONS.filter((r) => r !== region);
     const problems: string[] = [];
     for (const [variable, list] of Object.entries(hosts)) {

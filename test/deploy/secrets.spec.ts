@@ -145,8 +145,9 @@ describe('deploy/k8s/secret.example.yaml', () => {
           .map((e: K8sObject) => e.name),
       );
     for (const s of SERVICES) expect(reads(s).has('OPERATOR_TOKEN')).toBe(true);
+    for (const s of SERVICES) expect(reads(s).has('PGPASSWORD')).toBe(true);
     expect(reads('organization').has('SECRETS_MASTER_KEY')).toBe(true);
-    expect([...reads('app-packaging')].sort()).toEqual(['OPERATOR_TOKEN', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
-    expect([...reads('identity')]).toEqual(['OPERATOR_TOKEN']);
+    expect([...reads('app-packaging')].sort()).toEqual(['OPERATOR_TOKEN', 'PGPASSWORD', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
+    expect([...reads('identity')].sort()).toEqual(['OPERATOR_TOKEN', 'PGPASSWORD']);
   });
 });

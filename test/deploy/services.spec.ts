@@ -90,17 +90,26 @@ describe('each service Deployment (rendered per region)', () => {
     expect(config.PORT).toBe(container.ports[0].containerPort);
 
     expect(env.BUS).toBe('kafka');
-    expect(env.EVENT_STORE).toBe('kurrentdb');
-    expect(env.KURRENTDB_CONNECTION_STRING).toMatch(/^kurrentdb:\/\//);
+    expect(env.EVENT_STORE).toBe('postgres');
+    expect(env.POSTGRES_URL).toMatch(/^postgres:\/\/[^:@/]+@/); // a user, no password: that is PGPASSWORD, from the Secret
+    expect(Number(env.SHUTDOWN_DRAIN_MS)).toBeGreaterThan(0);
     if (service === 'app-packaging') {
       expect(env.OBJECT_STORAGE).toBe('s3');
       for (const v of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']) expect({ v, set: Boolean(env[v]) }).toEqual({ v, set: true });
     }
   });
 
-  it.each(REGIONS)('%s: gives each service a KurrentDB database of its own', (region) => {
-    const strings = SERVICES.map((s) => effectiveEnv(region, s).KURRENTDB_CONNECTION_STRING);
-    expect(new Set(strings).size).toBe(SERVICES.length);
+  it.each(cases)('$region/$service: several replicas, rolled one new pod at a time, never below the replica count', ({ region, service }) => {
+    const { resources, d, pod } = deployment(region, service);
+    expect(d.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const pdb = findResource(resources, 'PodDisruptionBudget', service)!;
+    expect(pdb).toBeDefined();
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
+    // the drain (readiness false, then close) fits in the grace period, with time left to flush the relay
+    const drainMs = Number(effectiveEnv(region, service).SHUTDOWN_DRAIN_MS);
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drainMs + 10_000);
   });
 
   it.each(cases)('$region/$service: readiness probe GET /health/ready and liveness GET /health/live on the container port', ({ region, service }) => {
@@ -140,26 +149,19 @@ describe('each service Deployment (rendered per region)', () => {
     for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) expect({ kind, r, set: Boolean(container.resources?.[kind]?.[r]) }).toEqual({ kind, r, set: true });
   });
 
-  it.each(cases)('$region/$service: DATA_DIR is a volume of its own (identity: a persistent one, for its signing keys)', ({ region, service }) => {
-    const { resources, d, pod, container } = deployment(region, service);
+  it.each(cases)('$region/$service: nothing a request needs is on a pod\'s disk: no PersistentVolumeClaim, DATA_DIR an emptyDir', ({ region, service }) => {
+    const { resources, pod, container } = deployment(region, service);
     const env = effectiveEnv(region, service);
+    expect(resources.filter((r) => r.kind === 'PersistentVolumeClaim')).toEqual([]);
+    expect((pod.volumes ?? []).filter((v: K8sObject) => v.persistentVolumeClaim)).toEqual([]);
     const mount = (container.volumeMounts ?? []).find((m: K8sObject) => posix.normalize(m.mountPath) === posix.normalize(env.DATA_DIR!));
     expect(mount).toBeDefined();
-    const volume = (pod.volumes ?? []).find((v: K8sObject) => v.name === mount.name);
-    expect(volume.persistentVolumeClaim ?? volume.emptyDir).toBeDefined();
+    expect((pod.volumes ?? []).find((v: K8sObject) => v.name === mount.name).emptyDir).toBeDefined();
     if (service === 'identity') {
-      // signing keys must survive restarts: else every token ever issued stops verifying
-      expect(volume.persistentVolumeClaim).toBeDefined();
-      const keysDir = env.SIGNING_KEYS_DIR ?? posix.join(env.DATA_DIR!, 'identity', 'keys');
-      expect(keysDir.startsWith(posix.normalize(env.DATA_DIR!) + '/')).toBe(true);
-    }
-    if (volume.persistentVolumeClaim) {
-      const pvc = findResource(resources, 'PersistentVolumeClaim', volume.persistentVolumeClaim.claimName);
-      expect(pvc).toBeDefined();
-      if (pvc!.spec.accessModes.includes('ReadWriteOnce')) {
-        // one writer: a rolling update would start a second pod that cannot mount the volume
-        expect({ replicas: d.spec.replicas, strategy: d.spec.strategy?.type }).toEqual({ replicas: 1, strategy: 'Recreate' });
-      }
+      // every replica signs with the same keys, from a Secret: a token signed by one verifies at the others
+      const keys = (container.volumeMounts ?? []).find((m: K8sObject) => posix.normalize(m.mountPath) === posix.normalize(env.SIGNING_KEYS_DIR!));
+      expect(keys).toEqual(expect.objectContaining({ readOnly: true }));
+      expect((pod.volumes ?? []).find((v: K8sObject) => v.name === keys.name).secret.secretName).toBe('orgs-control-plane-signing-keys');
     }
   });
 });

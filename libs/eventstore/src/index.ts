@@ -5,4 +5,6 @@ export * from './projection';
 export * from './subscription';
 export * from './sqlite/sqlite.event-store';
 export * from './kurrentdb/kurrentdb.event-store';
+export * from './postgres/postgres.event-store';
+export * from './postgres/postgres.leases';
 export * from './event-store.factory';

@@ -14,11 +14,18 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
   let position = options.after ?? 0;
   let running = true;
   let wake: (() => void) | null = null;
+  // an append signalled while a read is in flight must not be lost: the next sleep returns at once
+  let pending = false;
   const batchSize = options.batchSize ?? 500;
-  const unregister = polling.onAppend?.(() => wake?.());
+  const unregister = polling.onAppend?.(() => (wake ? wake() : (pending = true)));
 
   const sleep = () =>
     new Promise<void>((resolve) => {
+      if (pending) {
+        pending = false;
+        resolve();
+        return;
+      }
       const timer = setTimeout(done, polling.pollIntervalMs);
       function done() {
         clearTimeout(timer);
@@ -33,6 +40,7 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
     try {
       while (running) {
         let batch;
+        pending = false; // this read sees every append signalled so far
         try {
           batch = await store.readAll({ after: position, maxCount: batchSize });
         } catch (error) {

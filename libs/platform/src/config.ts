@@ -34,8 +34,15 @@ export const baseConfigSchema = z.object({
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   /** where verifiers fetch identity's public keys when identity runs in another process */
   JWKS_URL: z.string().url().optional(),
-  /** `sqlite` (a file per service under DATA_DIR) or `kurrentdb` (KURRENTDB_CONNECTION_STRING) */
-  EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  /**
+   * `sqlite` (a file per service under DATA_DIR), `kurrentdb` (KURRENTDB_CONNECTION_STRING) or `postgres`
+   * (POSTGRES_URL: a schema per service; the store that several replicas of a service can share)
+   */
+  EVENT_STORE: z.enum(['sqlite', 'kurrentdb', 'postgres']).default('sqlite'),
+  POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// connection string')
+    .optional(),
   KURRENTDB_CONNECTION_STRING: z
     .string()
     .regex(/^(kurrentdb|esdb|kdb)(\+discover)?:\/\//, 'must be a kurrentdb:// connection string')
@@ -49,6 +56,8 @@ export const baseConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'each broker must be host:port'))),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
+  /** on SIGTERM: readiness false and connections closed after each response for this long, then stop */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -58,6 +67,7 @@ export function infrastructureProblems(config: BaseConfig): string[] {
   if (config.EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_CONNECTION_STRING) {
     problems.push('KURRENTDB_CONNECTION_STRING: required when EVENT_STORE=kurrentdb');
   }
+  if (config.EVENT_STORE === 'postgres' && !config.POSTGRES_URL) problems.push('POSTGRES_URL: required when EVENT_STORE=postgres');
   if (config.BUS === 'kafka' && config.KAFKA_BROKERS.length === 0) problems.push('KAFKA_BROKERS: required when BUS=kafka');
   return problems;
 }

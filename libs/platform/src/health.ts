@@ -1,5 +1,6 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
 import { scrape } from './observability';
+import { GracefulDrain } from './drain';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
@@ -82,10 +83,14 @@ export class MetricsController {
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController, MetricsController],
-  providers: [ReadinessRegistry],
-  exports: [ReadinessRegistry],
+  providers: [ReadinessRegistry, GracefulDrain],
+  exports: [ReadinessRegistry, GracefulDrain],
 })
-export class PlatformModule {}
+export class PlatformModule {
+  constructor(registry: ReadinessRegistry, drain: GracefulDrain) {
+    registry.register('drain', () => drain.check());
+  }
+}
 
 /** what a service's readiness is made of: its store and bus answer, its read models have caught up */
 export interface ReadinessSources {

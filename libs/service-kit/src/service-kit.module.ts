@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { join } from 'node:path';
-import { createEventStore, EventStore, Projection, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
+import { createEventStore, createRelayLeadership, EventStore, Projection, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
 import { BusMessage, consume, MessageBus, OutboxRelay } from '@lib/messaging';
 import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape, ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import {
@@ -119,7 +119,7 @@ export class EventSourcedServiceModule {
       { provide: MESSAGE_BUS, useValue: deps.bus },
       {
         provide: EVENT_STORE,
-        useFactory: () => observedEventStore(createEventStore(deps.config, join(dir, 'events.sqlite')), name),
+        useFactory: () => observedEventStore(createEventStore(deps.config, join(dir, 'events.sqlite'), name), name),
       },
       { provide: READ_MODELS, useFactory: () => new ReadModelDatabase(join(dir, 'read-models.sqlite')) },
       {
@@ -140,6 +140,8 @@ export class EventSourcedServiceModule {
             bus: deps.bus,
             checkpoints: readModels,
             toMessage: description.integration,
+            // several replicas on PostgreSQL: one publisher (an advisory lock), checkpoint in the shared store
+            leadership: createRelayLeadership(deps.config, name),
             onError: (e) => log.warn({ err: (e as Error).message }, 'relay: publishing failed; retrying from its checkpoint'),
           }),
       },

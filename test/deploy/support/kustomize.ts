@@ -179,6 +179,9 @@ function applyLabels(resources: K8sObject[], pairs: Record<string, string>, sele
       if (templates) put(((r.spec.jobTemplate.spec.template ??= {}).metadata ??= {}), 'labels');
     } else if (r.kind === 'Service') {
       if (selectors) put((r.spec ??= {}), 'selector');
+    } else if (r.kind === 'PodDisruptionBudget') {
+      // kustomize's commonLabels field specs: policy/PodDisruptionBudget spec/selector/matchLabels (create: false)
+      if (selectors && r.spec?.selector?.matchLabels) put(r.spec.selector, 'matchLabels');
     }
   }
 }
