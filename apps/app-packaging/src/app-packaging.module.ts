@@ -4,6 +4,8 @@ import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { PACKAGING_RUNTIME, PackagingRuntime } from './app-packaging.runtime';
 import { AppsService } from './apps/apps.service';
 import { AppsController } from './apps/apps.controller';
+import { AppImportService } from './apps/app-import.service';
+import { PackageKeysController } from './packages/package-keys.controller';
 
 class PackagingLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -31,12 +33,13 @@ export class AppPackagingModule {
     const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
     return {
       module: AppPackagingModule,
-      controllers: [AppsController],
+      controllers: [AppsController, PackageKeysController],
       providers: [
         { provide: PACKAGING_RUNTIME, useValue: runtime },
         { provide: AUTH_CONFIG, useValue: auth },
         AuthGuard,
         AppsService,
+        AppImportService,
         PackagingLifecycle,
       ],
     };

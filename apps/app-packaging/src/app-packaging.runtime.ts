@@ -11,6 +11,7 @@ import { appsBoundTo, appsProjection } from './apps/projections';
 import { OrgDirectoryCommand, orgDirectoryDecider, OrgDirectoryEvent, OrgDirectoryState, orgDirectoryStream } from './directory/org-directory.decider';
 import { handleOrganizationMessage, parseOrganizationMessage } from './directory/organization.consumer';
 import { toIntegrationMessage } from './apps/app.integration';
+import { loadPackageKeys, PackageKeys } from './packages/package-keys';
 
 export const PACKAGING_RUNTIME = Symbol('PACKAGING_RUNTIME');
 
@@ -20,6 +21,7 @@ export class PackagingRuntime {
   readonly directory: AggregateRepository<OrgDirectoryCommand, OrgDirectoryEvent, OrgDirectoryState>;
   readonly projections: ProjectionRunner;
   readonly relay: OutboxRelay;
+  readonly packageKeys: PackageKeys;
   private started = false;
 
   constructor(
@@ -30,6 +32,7 @@ export class PackagingRuntime {
     readonly storage: ObjectStorage,
     readonly operatorToken: string,
   ) {
+    this.packageKeys = loadPackageKeys(config);
     this.apps = new AggregateRepository(store, appDecider, appStream, { cacheSize: 10_000 });
     this.directory = new AggregateRepository(store, orgDirectoryDecider, orgDirectoryStream, { cacheSize: 20_000 });
     this.projections = new ProjectionRunner(store, readModels, [appsProjection], (e) => logger('app-packaging').error({ err: e }, 'projections stopped; restarting'));

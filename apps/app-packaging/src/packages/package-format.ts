@@ -5,6 +5,8 @@ import { PassThrough, Readable } from 'node:stream';
  *   manifest.json    what the package is, where it came from, what it needs (schema below)
  *   definition.json  the app definition (any JSON)
  *   assets/...       optional opaque files
+ *   signature.jws    optional: the exporting stack's signature over manifest.json (see package-signing.ts);
+ *                    the one entry the manifest does not list
  *
  * Pure module: in-memory buffers only, no Nest, no file system, no network.
  *
@@ -46,6 +48,9 @@ export const PACKAGE_FORMAT_VERSION = 1 as const;
 export const MANIFEST_PATH = 'manifest.json';
 export const DEFINITION_PATH = 'definition.json';
 export const ASSETS_PREFIX = 'assets/';
+export const SIGNATURE_PATH = 'signature.jws';
+/** a compact ES256 JWS of a small payload is well under 1 KiB */
+export const MAX_SIGNATURE_BYTES = 8 * 1024;
 
 /** manifest.json is small by construction (1000 files * ~150 bytes); anything bigger is refused (413) */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -98,6 +103,7 @@ export const PACKAGE_REJECTION_STATUS = {
   'checksum-mismatch': 422,
   'definition-too-large': 413,
   'definition-invalid': 422,
+  'signature-invalid': 422,
 } as const;
 
 export type PackageRejectionCode = keyof typeof PACKAGE_REJECTION_STATUS;
@@ -197,7 +203,14 @@ export const ManifestFileSchema = z
 export const ManifestSchema = z
   .object({
     formatVersion: z.literal(PACKAGE_FORMAT_VERSION),
-    app: z.object({ name: SHORT_TEXT, version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    app: z
+      .object({
+        name: SHORT_TEXT,
+        version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+        /** stable across exports and imports; an import of the same key can upgrade the app */
+        key: IDENTIFIER.optional(),
+      })
+      .strict(),
     exportedAt: z.string().datetime({ offset: true }),
     exportedBy: IDENTIFIER,
     source: z.object({ organizationId: IDENTIFIER, organizationName: SHORT_TEXT, region: z.enum(REGIONS) }).strict(),
@@ -243,12 +256,18 @@ export interface BuildPackageInput {
   manifest: Omit<Manifest, 'files' | 'formatVersion'>;
   definition: unknown;
   assets?: PackageAsset[];
+  /** signs the exact bytes of manifest.json; the result is written as signature.jws */
+  sign?: (manifest: Buffer) => string;
 }
 
 export interface ReadPackage {
   manifest: Manifest;
   definition: unknown;
   assets: PackageAsset[];
+  /** the exact bytes of manifest.json, which a signature covers */
+  manifestBytes: Buffer;
+  /** signature.jws as text, or null when the package has none (not verified here) */
+  signature: string | null;
 }
 
 function zodIssues(error: z.ZodError): string[] {
@@ -376,6 +395,7 @@ function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip 
   const options: JSZip.JSZipFileOptions = { binary: true, createFolders: false, compression: 'DEFLATE', compressionOptions: { level: 6 }, date: exportedAt };
   const zip = new JSZip();
   zip.file(MANIFEST_PATH, manifest, options);
+  if (input.sign) zip.file(SIGNATURE_PATH, Buffer.from(input.sign(manifest), 'utf8'), options);
   zip.file(DEFINITION_PATH, definition, options);
   for (const asset of assets) zip.file(asset.path, asset.content, options);
   return zip;
@@ -696,7 +716,9 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
   // the listed files are exactly the other files in the ZIP
   const listed = new Set(manifest.files.map((file) => file.path));
   const missing = manifest.files.filter((file) => !byName.has(file.path)).map((file) => show(file.path));
-  const unlisted = files.filter((entry) => entry.name !== MANIFEST_PATH && !listed.has(entry.name)).map((entry) => show(entry.name));
+  const unlisted = files
+    .filter((entry) => entry.name !== MANIFEST_PATH && entry.name !== SIGNATURE_PATH && !listed.has(entry.name))
+    .map((entry) => show(entry.name));
   if (missing.length || unlisted.length) {
     const parts = [missing.length ? `listed but missing: ${missing.slice(0, 10).join(', ')}` : '', unlisted.length ? `present but not listed: ${unlisted.slice(0, 10).join(', ')}` : ''];
     throw new PackageRejectedError('file-list-mismatch', `the files in the package do not match ${MANIFEST_PATH} (${parts.filter(Boolean).join('; ')})`);
@@ -705,6 +727,20 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
     const entry = byName.get(file.path)!;
     if (entry.uncompressedSize !== file.size)
       throw new PackageRejectedError('checksum-mismatch', `${show(file.path)}: ${MANIFEST_PATH} says ${file.size} bytes, the ZIP entry holds ${entry.uncompressedSize}`);
+  }
+
+  // signature (verified by the caller, against its trusted keys)
+  let signature: string | null = null;
+  const signatureEntry = byName.get(SIGNATURE_PATH);
+  if (signatureEntry) {
+    const signatureTooLarge = () => new PackageRejectedError('signature-invalid', `${SIGNATURE_PATH} is larger than ${MAX_SIGNATURE_BYTES} bytes`);
+    if (signatureEntry.uncompressedSize > MAX_SIGNATURE_BYTES) throw signatureTooLarge();
+    const bytes = await inflateEntry(archive, signatureEntry, { limits, budget, entryCap: { bytes: MAX_SIGNATURE_BYTES, error: signatureTooLarge } });
+    try {
+      signature = new TextDecoder('utf-8', { fatal: true }).decode(bytes.content);
+    } catch {
+      throw new PackageRejectedError('signature-invalid', `${SIGNATURE_PATH} is not UTF-8 text`);
+    }
   }
 
   // definition
@@ -736,6 +772,8 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
   return {
     manifest,
     definition,
+    manifestBytes: manifestBytes.content,
+    signature,
     assets: manifest.files.filter((file) => file.path !== DEFINITION_PATH).map((file) => ({ path: file.path, content: contents.get(file.path)! })),
   };
 }
