@@ -37,7 +37,8 @@ export class AppImportService {
 
   private async read(zip: Buffer): Promise<ReadPackage> {
     try {
-      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.runtime.config.PACKAGE_MAX_BYTES });
+      // assets are verified and dropped: an app keeps its definition only, and memory stays at one archive
+      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.runtime.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
     } catch (error) {
       if (error instanceof PackageRejectedError) {
         throw new ProblemException(error.status, error.message, { code: error.code, ...(error.issues ? { issues: error.issues } : {}) });
