@@ -142,8 +142,12 @@ describe('three services in separate processes over Kafka and S3', () => {
     const imported = await eventually(async () => {
       const res = await call(P, 'POST', `/v1/organizations/${orgB}/apps/imports`, { token: bob, raw: zip.raw });
       expect(res.status).toBe(201);
-      expect(res.body.bindingPlan[0].candidates[0]).toMatchObject({ resourceId: crmB, match: 'same-name' });
       return res.body;
+    });
+    // the plan follows B's resources as they reach app-packaging over Kafka (a second import would be an upgrade)
+    await eventually(async () => {
+      const res = await call(P, 'GET', `/v1/organizations/${orgB}/apps/${imported.id}`, { token: bob });
+      expect(res.body.bindingPlan[0].candidates[0]).toMatchObject({ resourceId: crmB, match: 'same-name' });
     });
     expect((await call(P, 'PUT', `/v1/organizations/${orgB}/apps/${imported.id}/bindings`, { token: bob, body: { useSuggestions: true } })).status).toBe(200);
     expect((await call(P, 'POST', `/v1/organizations/${orgB}/apps/${imported.id}/publish`, { token: bob })).body.status).toBe('published');
