@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { DomainError } from '@lib/eventstore';
 import { Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
-import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
+import { EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { PackagingConfig } from '../config';
+import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
 import { verifyPackageSignature } from '../packages/package-signing';
 import { ImportSettings } from './app.decider';
@@ -31,14 +34,18 @@ export interface ImportOptions {
 @Injectable()
 export class AppImportService {
   constructor(
-    @Inject(PACKAGING_RUNTIME) private readonly runtime: PackagingRuntime,
+    @Inject(SERVICE_CONFIG) private readonly config: PackagingConfig,
+    @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
     private readonly apps: AppsService,
   ) {}
 
   private async read(zip: Buffer): Promise<ReadPackage> {
     try {
       // assets are verified and dropped: an app keeps its definition only, and memory stays at one archive
-      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.runtime.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
     } catch (error) {
       if (error instanceof PackageRejectedError) {
         throw new ProblemException(error.status, error.message, { code: error.code, ...(error.issues ? { issues: error.issues } : {}) });
@@ -49,7 +56,7 @@ export class AppImportService {
 
   /** the origin from the verified signature; an unverified one only with allowUnsigned, and marked so */
   private origin(pkg: ReadPackage, zip: Buffer, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
-    const check = verifyPackageSignature(pkg.signature, pkg.manifestBytes, this.runtime.packageKeys.trusted);
+    const check = verifyPackageSignature(pkg.signature, pkg.manifestBytes, this.packageKeys.trusted);
     const { manifest } = pkg;
     const common = {
       sourceAppName: manifest.app.name,
@@ -104,7 +111,7 @@ export class AppImportService {
     const requirements = manifest.requirements.map(({ slot, kind }) => ({ slot, kind }));
     this.apps.checkAppInput({ name: manifest.app.name, definition: pkg.definition, requirements });
 
-    const region = this.runtime.config.REGION;
+    const region = this.config.REGION;
     const crossRegion = signed.sourceRegion !== region;
     if (crossRegion && !options.acknowledgeCrossRegion) {
       throw new DomainError(
@@ -116,8 +123,8 @@ export class AppImportService {
     }
     const origin: ImportOrigin = { ...signed, crossRegion };
 
-    await this.runtime.projections.waitFor(await this.runtime.store.headPosition(), 10_000);
-    const existing = appWithKey(this.runtime.readModels.db, organizationId, appKey);
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    const existing = appWithKey(this.readModels.db, organizationId, appKey);
     if (existing && options.mode !== 'upgrade') {
       const current = await this.apps.app(organizationId, existing);
       throw new DomainError(
@@ -174,8 +181,8 @@ export class AppImportService {
   async versions(organizationId: string, appId: string, principal: Principal) {
     await this.apps.authorize(organizationId, principal, 'apps.read', false);
     const app = await this.apps.app(organizationId, appId);
-    await this.runtime.projections.waitFor(await this.runtime.store.headPosition(), 10_000);
-    const items = appVersions(this.runtime.readModels.db, appId).map((row) => {
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    const items = appVersions(this.readModels.db, appId).map((row) => {
       const origin = row.origin as Partial<ImportOrigin> | null;
       return {
         version: row.version,

@@ -1,9 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { DomainError, EventMetadata } from '@lib/eventstore';
+import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
 import { can, Permission, Principal } from '@lib/auth';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
-import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
+import { ObjectStorage } from '@lib/object-storage';
+import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { PackagingConfig } from '../config';
+import { PACKAGE_STORAGE } from '../packages/package-storage';
+import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
+import { OrgDirectoryRepository } from '../directory/org-directory.repository';
+import { AppRepository } from './app.repository';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
 import { currentPlan, suggestedBindings } from './binding-plan';
@@ -13,17 +19,25 @@ import { OrgDirectoryState } from '../directory/org-directory.decider';
 
 @Injectable()
 export class AppsService {
-  constructor(@Inject(PACKAGING_RUNTIME) private readonly runtime: PackagingRuntime) {}
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: PackagingConfig,
+    private readonly apps: AppRepository,
+    private readonly directory: OrgDirectoryRepository,
+    @Inject(PACKAGE_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+  ) {}
 
   private get region() {
-    return this.runtime.config.REGION;
+    return this.config.REGION;
   }
 
   /** the organization as app-packaging knows it, after checking the caller's current role */
   async authorize(organizationId: string, principal: Principal, permission: Permission, change: boolean): Promise<OrgDirectoryState> {
     assertServedHere(organizationId, this.region);
     assertTokenScoped(principal, organizationId);
-    const { state } = await this.runtime.directory.load(organizationId);
+    const { state } = await this.directory.load(organizationId);
     if (!state.known) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
     if (principal.kind === 'user') {
       const role = state.members.get(principal.userId);
@@ -39,7 +53,7 @@ export class AppsService {
   }
 
   async app(organizationId: string, appId: string): Promise<AppState> {
-    const { state } = await this.runtime.apps.load(appId);
+    const { state } = await this.apps.load(appId);
     if (!state.exists || state.organizationId !== organizationId) throw new DomainError('not_found', 'app not found', 'app-not-found');
     return state;
   }
@@ -49,8 +63,8 @@ export class AppsService {
   }
 
   async handle(appId: string, command: AppCommand, principal: Principal, organizationId: string) {
-    const result = await this.runtime.apps.handle(appId, command, this.metadata(principal, organizationId));
-    if (result.position > 0) await this.runtime.projections.waitFor(result.position);
+    const result = await this.apps.handle(appId, command, this.metadata(principal, organizationId));
+    if (result.position > 0) await this.projections.waitFor(result.position);
     return result.state;
   }
 
@@ -96,7 +110,7 @@ export class AppsService {
 
   /** 413 for a definition over the size limit, 422 listing every rule the input breaks (the same rules as an import's) */
   checkAppInput(input: { name?: unknown; definition?: unknown; requirements?: unknown }) {
-    const max = this.runtime.config.APP_DEFINITION_MAX_BYTES;
+    const max = this.config.APP_DEFINITION_MAX_BYTES;
     const problems = appInputProblems(input, { maxDefinitionBytes: max });
     if (problems.some((p) => p.field === 'definition' && p.message.startsWith('larger than'))) {
       throw new ProblemException(413, `the definition is larger than ${max} bytes`, { code: 'definition-too-large' });
@@ -119,9 +133,9 @@ export class AppsService {
 
   async list(organizationId: string, principal: Principal) {
     const directory = await this.authorize(organizationId, principal, 'apps.read', false);
-    const ids = this.runtime.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
+    const ids = this.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
     const items = [];
-    for (const { id } of ids) items.push(this.view((await this.runtime.apps.load(id)).state, directory));
+    for (const { id } of ids) items.push(this.view((await this.apps.load(id)).state, directory));
     return { items };
   }
 
@@ -190,11 +204,11 @@ export class AppsService {
       },
       definition: app.definition,
       sign: (manifest) =>
-        this.runtime.packageKeys.signer.sign(manifest, { appKey: app.appKey, source: { organizationId, organizationName: directory.name, region: this.region } }),
+        this.packageKeys.signer.sign(manifest, { appKey: app.appKey, source: { organizationId, organizationName: directory.name, region: this.region } }),
     });
     const exportId = `exp-${sortableId()}`;
     const objectKey = `exports/${organizationId}/${exportId}.zip`;
-    const stored = await this.runtime.storage.put(objectKey, zip, { contentType: 'application/zip' });
+    const stored = await this.storage.put(objectKey, zip, { contentType: 'application/zip' });
     const fileName = `${app.name.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'app'}-v${app.version}.zip`;
     await this.handle(appId, { type: 'RecordExport', exportId, objectKey, size: stored.size, sha256: stored.sha256, fileName }, principal, organizationId);
     return {
@@ -212,7 +226,7 @@ export class AppsService {
     const app = await this.app(organizationId, appId);
     const record = app.exports.get(exportId);
     if (!record) throw new DomainError('not_found', 'export not found', 'export-not-found');
-    return { stream: await this.runtime.storage.get(record.objectKey), size: record.size, fileName: record.fileName };
+    return { stream: await this.storage.get(record.objectKey), size: record.size, fileName: record.fileName };
   }
 
   /** what stands between the app and publishing, for people */

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
+import { PACKAGE_KEYS, PackageKeys } from './package-keys';
 
 @ApiTags('apps')
 @Controller('.well-known')
 export class PackageKeysController {
-  constructor(@Inject(PACKAGING_RUNTIME) private readonly runtime: PackagingRuntime) {}
+  constructor(@Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys) {}
 
   @Get('package-signing-keys.json')
   @ApiOperation({
@@ -13,6 +13,6 @@ export class PackageKeysController {
       'The public key this stack signs app packages with (a JWKS; each key carries its region). Other regions list it in PACKAGE_TRUSTED_KEYS to verify packages exported here',
   })
   keys() {
-    return { keys: [this.runtime.packageKeys.signer.publicJwk()] };
+    return { keys: [this.packageKeys.signer.publicJwk()] };
   }
 }

@@ -1,5 +1,7 @@
+import { Provider } from '@nestjs/common';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SERVICE_CONFIG } from '@lib/service-kit';
 import { PackagingConfig } from '../config';
 import { PackageSigner, parseTrustedKeys, TrustedKey } from './package-signing';
 
@@ -22,3 +24,12 @@ export function loadPackageKeys(config: PackagingConfig): PackageKeys {
   const others = config.PACKAGE_TRUSTED_KEYS ? parseTrustedKeys(config.PACKAGE_TRUSTED_KEYS) : [];
   return { signer, trusted: [signer.trusted(), ...others.filter((k) => k.kid !== signer.kid)] };
 }
+
+/** the signing key and trusted keys of app-packaging, injected by this token */
+export const PACKAGE_KEYS = Symbol('PACKAGE_KEYS');
+
+export const packageKeysProvider: Provider = {
+  provide: PACKAGE_KEYS,
+  inject: [SERVICE_CONFIG],
+  useFactory: (config: PackagingConfig) => loadPackageKeys(config),
+};
