@@ -44,7 +44,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const MB = 1_000_000;
-const GOAL_MULTIPLE = 2;
+/** issue 12: peak RSS growth at most 1x the package, for export and for import */
+const GOAL_MULTIPLE = 1;
 const ROOT = resolve(__dirname, '..');
 const SELF = relative(ROOT, __filename);
 const KEY = (size: number) => `exports/org-eu-bench/exp-bench-${size}mb.zip`;
@@ -197,10 +198,11 @@ async function child(op: string, size: number): Promise<void> {
     const zip = Buffer.allocUnsafe(total);
     let offset = 0;
     for await (const chunk of await storage.get(KEY(size))) offset += (chunk as Buffer).copy(zip, offset);
-    const pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS });
+    // as AppImportService.import: assets verified (inflated, counted, CRC and sha256 checked) and dropped
+    const pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS }, { assets: 'verify' });
     const packageSha256 = createHash('sha256').update(zip).digest('hex');
     packageBytes = zip.length;
-    contentBytes = Buffer.byteLength(JSON.stringify(pkg.definition)) + pkg.assets.reduce((sum, asset) => sum + asset.content.length, 0);
+    contentBytes = Buffer.byteLength(JSON.stringify(pkg.definition)) + pkg.manifest.files.reduce((sum, file) => sum + (file.path === 'definition.json' ? 0 : file.size), 0);
     keep = [pkg, packageSha256];
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -322,11 +324,11 @@ async function parent(): Promise<void> {
   }
 
   const x = (growth: number, pkg: number) => `${(growth / pkg).toFixed(2)}x`;
-  const verdict = (growth: number, pkg: number) => (growth < GOAL_MULTIPLE * pkg ? 'yes' : 'NO');
+  const verdict = (growth: number, pkg: number) => (growth <= GOAL_MULTIPLE * pkg ? 'yes' : 'NO');
   const lines = [
-    `Goal: peak RSS growth of an export or an import under ${GOAL_MULTIPLE}x the package size. MB = 10^6 bytes; median of ${runs} run(s), each in a fresh process.`,
+    `Goal: peak RSS growth of an export or an import at most ${GOAL_MULTIPLE}x the package size, time within 2x of zip/unzip. MB = 10^6 bytes; median of ${runs} run(s), each in a fresh process.`,
     '',
-    '| size | package | export ms | export peak growth | < 2x | zip ms | export/zip | import ms | import peak growth | < 2x | unzip ms | import/unzip | zip / unzip peak RSS |',
+    `| size | package | export ms | export peak growth | ≤ ${GOAL_MULTIPLE}x | zip ms | export/zip | import ms | import peak growth | ≤ ${GOAL_MULTIPLE}x | unzip ms | import/unzip | zip / unzip peak RSS |`,
     '|---:|---:|---:|---:|:-:|---:|---:|---:|---:|:-:|---:|---:|---:|',
     ...rows.map((r) =>
       [

@@ -106,7 +106,7 @@ describe('apps: export from one organization, import, bind and publish in anothe
     expect(zip.length).toBe(exported.body.size);
     const archive = await JSZip.loadAsync(zip);
     const names = Object.keys(archive.files).filter((n) => !archive.files[n].dir);
-    expect(names.sort()).toEqual(['definition.json', 'manifest.json']);
+    expect(names.sort()).toEqual(['definition.json', 'manifest.json', 'signature.jws']);
     const manifest = JSON.parse(await archive.file('manifest.json')!.async('string'));
     expect(manifest).toMatchObject({
       formatVersion: 1,
@@ -191,12 +191,12 @@ describe('apps: export from one organization, import, bind and publish in anothe
       },
       definition: { pages: [] },
     });
-    const refused = await zipUpload(app, orgB, devB, foreign);
+    const refused = await zipUpload(app, orgB, devB, foreign, '?allowUnsigned=true');
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'cross-region-not-acknowledged', sourceRegion: 'eu' });
-    const accepted = await zipUpload(app, orgB, devB, foreign, '?acknowledgeCrossRegion=true');
+    const accepted = await zipUpload(app, orgB, devB, foreign, '?acknowledgeCrossRegion=true&allowUnsigned=true');
     expect(accepted.status).toBe(201);
-    expect(accepted.body.origin).toMatchObject({ sourceRegion: 'eu', crossRegion: true, sourceOrganizationName: 'Euro' });
+    expect(accepted.body.origin).toMatchObject({ sourceRegion: 'eu', crossRegion: true, sourceOrganizationName: 'Euro', verified: false });
     expect(accepted.body.bindingPlan[0].candidates[0]).toEqual({ resourceId: otherCrmB, name: 'Another CRM', match: 'same-name' });
   });
 
@@ -218,7 +218,20 @@ describe('apps: export from one organization, import, bind and publish in anothe
   });
 
   it('keeps a binding plan across a restart, so it can be completed later', async () => {
-    const imported = (await zipUpload(app, orgB, devB, zip)).body;
+    const other = await buildPackage({
+      manifest: {
+        app: { name: 'Other Bot', version: 1, key: 'other-bot' },
+        exportedAt: '2026-11-01T10:00:00.000Z',
+        exportedBy: 'usr-someone',
+        source: { organizationId: orgA, organizationName: 'Acme', region: 'us' },
+        requirements: [
+          { slot: 'crm', kind: 'salesforce', hint: { name: 'CRM', kind: 'salesforce' } },
+          { slot: 'sms-line', kind: 'phone-number' },
+        ],
+      },
+      definition: { pages: [] },
+    });
+    const imported = (await zipUpload(app, orgB, devB, other, '?allowUnsigned=true')).body;
     expect((await app.request('PUT', `/v1/organizations/${orgB}/apps/${imported.id}/bindings/sms-line`, { token: devB, body: { resourceId: smsB } })).status).toBe(200);
     await app.close({ keepData: true });
     app = await startApp({}, dataDir);

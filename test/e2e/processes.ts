@@ -9,7 +9,7 @@ export class ServiceProcess {
   output = '';
 
   constructor(
-    readonly name: 'identity' | 'organization' | 'app-packaging',
+    readonly name: 'identity' | 'organization' | 'app-packaging' | 'standalone',
     readonly port: number,
     readonly env: Record<string, string>,
   ) {}
@@ -71,9 +71,9 @@ export async function call(
   base: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown; raw?: Buffer; type?: string; correlationId?: string } = {},
+  options: { token?: string; body?: unknown; raw?: Buffer; type?: string; correlationId?: string; headers?: Record<string, string> } = {},
 ) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.correlationId) headers['x-correlation-id'] = options.correlationId;
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: Buffer | string | undefined;

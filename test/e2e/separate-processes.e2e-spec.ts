@@ -9,6 +9,8 @@ jest.setTimeout(300_000);
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const S3_ENDPOINT = process.env.S3_ENDPOINT ?? 'http://127.0.0.1:9000';
+/** three ports from here (identity, organization, app-packaging) */
+const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 3201);
 const OPERATOR_TOKEN = `op-e2e-${randomBytes(16).toString('hex')}`;
 const PASSWORD = 'correct horse battery staple';
 
@@ -27,16 +29,16 @@ describe('three services in separate processes over Kafka and S3', () => {
     KAFKA_TOPIC_PARTITIONS: '3',
     EVENT_STORE: 'sqlite',
     LOG_LEVEL: 'info',
-    JWKS_URL: 'http://127.0.0.1:3201/.well-known/jwks.json',
+    JWKS_URL: `http://127.0.0.1:${PORT_BASE}/.well-known/jwks.json`,
   };
-  const identity = new ServiceProcess('identity', 3201, { ...common, DATA_DIR: join(root, 'identity') });
+  const identity = new ServiceProcess('identity', PORT_BASE, { ...common, DATA_DIR: join(root, 'identity') });
   const MASTER_KEY = randomBytes(32).toString('base64');
-  const organization = new ServiceProcess('organization', 3202, {
+  const organization = new ServiceProcess('organization', PORT_BASE + 1, {
     ...common,
     DATA_DIR: join(root, 'organization'),
     SECRETS_MASTER_KEY: MASTER_KEY,
   });
-  const packaging = new ServiceProcess('app-packaging', 3203, {
+  const packaging = new ServiceProcess('app-packaging', PORT_BASE + 2, {
     ...common,
     DATA_DIR: join(root, 'app-packaging'),
     OBJECT_STORAGE: 's3',
@@ -143,8 +145,12 @@ describe('three services in separate processes over Kafka and S3', () => {
     const imported = await eventually(async () => {
       const res = await call(P, 'POST', `/v1/organizations/${orgB}/apps/imports`, { token: bob, raw: zip.raw });
       expect(res.status).toBe(201);
-      expect(res.body.bindingPlan[0].candidates[0]).toMatchObject({ resourceId: crmB, match: 'same-name' });
       return res.body;
+    });
+    // the plan follows B's resources as they reach app-packaging over Kafka (a second import would be an upgrade)
+    await eventually(async () => {
+      const res = await call(P, 'GET', `/v1/organizations/${orgB}/apps/${imported.id}`, { token: bob });
+      expect(res.body.bindingPlan[0].candidates[0]).toMatchObject({ resourceId: crmB, match: 'same-name' });
     });
     expect((await call(P, 'PUT', `/v1/organizations/${orgB}/apps/${imported.id}/bindings`, { token: bob, body: { useSuggestions: true } })).status).toBe(200);
     expect((await call(P, 'POST', `/v1/organizations/${orgB}/apps/${imported.id}/publish`, { token: bob })).body.status).toBe('published');

@@ -12,6 +12,9 @@ import { ResourceReleaseService } from './apps/resource-release.service';
 import { OrgDirectoryRepository } from './directory/org-directory.repository';
 import { OrganizationEventsConsumer, parseOrganizationMessage } from './directory/organization.consumer';
 import { packageStorageProvider, PackageStorageLifecycle } from './packages/package-storage';
+import { packageKeysProvider } from './packages/package-keys';
+import { PackageKeysController } from './packages/package-keys.controller';
+import { AppImportService } from './apps/app-import.service';
 
 /** apps, their bindings to organization resources, package export and import */
 @Module({})
@@ -21,7 +24,7 @@ export class AppPackagingModule {
       {
         module: AppPackagingModule,
         name: 'app-packaging',
-        controllers: [AppsController],
+        controllers: [AppsController, PackageKeysController],
         projections: [appsProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
@@ -43,7 +46,9 @@ export class AppPackagingModule {
           },
           AppRepository,
           OrgDirectoryRepository,
+          packageKeysProvider,
           AppsService,
+          AppImportService,
           ResourceReleaseService,
           OrganizationEventsConsumer,
         ],

@@ -54,7 +54,22 @@ export class ApiClient {
     return this.call<T>('POST', path, body);
   }
 
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, path, body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  }
+
+  /** a binary body (a package upload) with extra headers; the answer is JSON */
+  upload<T>(path: string, body: Buffer, headers: Record<string, string>): Promise<T> {
+    return this.send<T>('POST', path, { body, headers });
+  }
+
+  /** a binary answer (a package download) */
+  async download(path: string): Promise<Buffer> {
+    const bytes = await this.send<Buffer>('GET', path, { binary: true });
+    return bytes;
+  }
+
+  private async send<T>(method: string, path: string, request: { body?: string | Buffer; headers?: Record<string, string>; binary?: boolean }): Promise<T> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
     let status: number;
@@ -64,13 +79,14 @@ export class ApiClient {
         method,
         headers: {
           authorization: `Bearer ${this.options.token}`,
-          accept: 'application/json, application/problem+json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          accept: request.binary ? 'application/zip, application/problem+json' : 'application/json, application/problem+json',
+          ...(request.headers ?? {}),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: request.body,
         signal,
       });
       status = res.status;
+      if (request.binary && status >= 200 && status < 300) return Buffer.from(await res.arrayBuffer()) as T;
       text = await res.text();
     } catch (error) {
       if (this.options.signal?.aborted) throw new ApiFailure('interrupted', 'interrupted');
@@ -116,6 +132,10 @@ export function describeRefusal(status: number, problem: Problem | undefined, te
   const title = problem?.title ? ` ${problem.title}` : '';
   const code = problem?.code ? `, ${problem.code}` : '';
   const lines = [`the stack refused the request (HTTP ${status}${title}${code})${detail ? `: ${detail}` : ''}`];
-  if (Array.isArray(problem?.errors)) for (const e of problem.errors) lines.push(`  - ${typeof e === 'string' ? e : JSON.stringify(e)}`);
+  // every listed problem: validation errors, and the slots / bindings / settings an import or a publish refused
+  for (const key of ['errors', 'problems', 'failures', 'slots'] as const) {
+    const list = problem?.[key];
+    if (Array.isArray(list)) for (const e of list) lines.push(`  - ${typeof e === 'string' ? e : JSON.stringify(e)}`);
+  }
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ApiClient, ApiFailure } from './api-client';
 import { ProgressOutput } from './progress';
+import { describeApp, exportApp, importApp, publishApp } from './app-commands';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
 
@@ -47,6 +48,15 @@ commands (against a running stack's HTTP API):
   audit-export ID --from ISO --to ISO [--out FILE] [--page-size N]
                                                   the audit entries with from <= at < to, as JSON Lines,
                                                   oldest first (to stdout, or to FILE written atomically)
+
+app packages, for deployment pipelines (as a member: an organization-scoped token of a Developer or Admin
+from --token, --token-file or env ORGCTL_TOKEN; never the operator token):
+  app-export ORG APP --out FILE                   export the app and download its signed package
+  app-import ORG --package FILE [--settings FILE] [--upgrade] [--publish] [--acknowledge-cross-region] [--allow-unsigned]
+                                                  import (or, with --upgrade, make it the next version of the
+                                                  same app), bind and configure from the settings document
+                                                  (docs/deployment-settings.md) and publish, in one call
+  app-publish ORG APP [--version N]               publish the current (or the given) version
 
 offline (the service must be stopped):
   rebuild --service organization|app-packaging [--data-dir DIR] [--batch-size N]
@@ -88,6 +98,20 @@ const COMMANDS = {
     positionals: 1,
     options: { ...apiOptions, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'page-size': { type: 'string' } },
   },
+  'app-export': { positionals: 2, options: { ...apiOptions, out: { type: 'string' } } },
+  'app-import': {
+    positionals: 1,
+    options: {
+      ...apiOptions,
+      package: { type: 'string' },
+      settings: { type: 'string' },
+      upgrade: { type: 'boolean' },
+      publish: { type: 'boolean' },
+      'acknowledge-cross-region': { type: 'boolean' },
+      'allow-unsigned': { type: 'boolean' },
+    },
+  },
+  'app-publish': { positionals: 2, options: { ...apiOptions, version: { type: 'string' } } },
   rebuild: {
     positionals: 0,
     options: {
@@ -145,7 +169,9 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
       throw new UsageError(
         spec.positionals === 0
           ? `${command} takes no arguments (got ${parsed.positionals.join(' ')})`
-          : `${command} needs exactly one organization id`,
+          : spec.positionals === 2
+            ? `${command} needs an organization id and an app id`
+            : `${command} needs exactly one organization id`,
       );
     }
     ctx = { io, values: parsed.values as Values, positionals: parsed.positionals, json: parsed.values.json === true };
@@ -169,6 +195,10 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
         return await auditExport(ctx);
       case 'rebuild':
         return await rebuild(ctx);
+      case 'app-export':
+      case 'app-import':
+      case 'app-publish':
+        return await appCommand(ctx, command as 'app-export' | 'app-import' | 'app-publish');
     }
   } catch (error) {
     return fail(ctx, error, command);
@@ -256,7 +286,41 @@ function operatorToken(ctx: Context): string {
   throw new UsageError(`no operator token: pass --token or --token-file, set OPERATOR_TOKEN, or run where ${fallback} exists`);
 }
 
-function client(ctx: Context) {
+/** app commands act as a member: --token, --token-file or ORGCTL_TOKEN (no operator-token fallbacks) */
+function memberClient(ctx: Context) {
+  const hasToken = str(ctx, 'token') || str(ctx, 'token-file');
+  if (!hasToken && !ctx.io.env.ORGCTL_TOKEN?.trim()) {
+    throw new UsageError('app commands need an organization-scoped token of a Developer or Admin: --token, --token-file or env ORGCTL_TOKEN');
+  }
+  return client(ctx, hasToken ? undefined : ctx.io.env.ORGCTL_TOKEN!.trim());
+}
+
+async function appCommand(ctx: Context, command: 'app-export' | 'app-import' | 'app-publish') {
+  const api = memberClient(ctx);
+  const [org, appId] = ctx.positionals;
+  if (command === 'app-export') {
+    const exported = await exportApp(api, ctx.io, org, appId, str(ctx, 'out', true));
+    if (ctx.json) printJson(ctx, exported);
+    else ctx.io.stdout.write(`exported version ${exported.version} of ${appId}: ${exported.file} (${exported.size} bytes, sha256 ${exported.sha256})\n`);
+    return EXIT.ok;
+  }
+  const app =
+    command === 'app-import'
+      ? await importApp(api, ctx.io, org, {
+          packageFile: str(ctx, 'package', true),
+          settingsFile: str(ctx, 'settings'),
+          upgrade: ctx.values.upgrade === true,
+          publish: ctx.values.publish === true,
+          acknowledgeCrossRegion: ctx.values['acknowledge-cross-region'] === true,
+          allowUnsigned: ctx.values['allow-unsigned'] === true,
+        })
+      : await publishApp(api, org, appId, positiveInt(ctx, 'version', undefined));
+  if (ctx.json) printJson(ctx, app);
+  else ctx.io.stdout.write(describeApp(app));
+  return EXIT.ok;
+}
+
+function client(ctx: Context, memberToken?: string) {
   const baseUrl = str(ctx, 'url') ?? (ctx.io.env.ORGCTL_URL?.trim() || DEFAULT_URL);
   try {
     const u = new URL(baseUrl);
@@ -266,7 +330,7 @@ function client(ctx: Context) {
   }
   return new ApiClient({
     baseUrl,
-    token: operatorToken(ctx),
+    token: memberToken ?? operatorToken(ctx),
     timeoutMs: positiveInt(ctx, 'timeout', DEFAULT_TIMEOUT_MS, 3_600_000),
     signal: ctx.io.signal,
   });

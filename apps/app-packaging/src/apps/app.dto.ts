@@ -5,22 +5,25 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { RESOURCE_KINDS } from '@lib/contracts';
+import { APP_NAME_MAX, MAX_REQUIREMENTS, SLOT_PATTERN, SLOT_RULE } from './app-rules';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RequirementDto {
-  @ApiProperty({ example: 'crm', pattern: '^[a-z][a-z0-9-]{0,62}$' })
+  @ApiProperty({ example: 'crm', pattern: SLOT_PATTERN.source })
   @IsString()
-  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'slot must be lower-case letters, digits and dashes, starting with a letter' })
+  @Matches(SLOT_PATTERN, { message: SLOT_RULE })
   slot: string;
 
   @ApiProperty({ enum: RESOURCE_KINDS })
@@ -33,7 +36,7 @@ export class CreateAppDto {
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxLength(APP_NAME_MAX)
   name: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'the app definition (JSON), size-limited' })
@@ -42,7 +45,7 @@ export class CreateAppDto {
 
   @ApiProperty({ type: [RequirementDto] })
   @IsArray()
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_REQUIREMENTS)
   @ValidateNested({ each: true })
   @Type(() => RequirementDto)
   requirements: RequirementDto[];
@@ -54,7 +57,7 @@ export class UpdateAppDto {
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(100)
+  @MaxLength(APP_NAME_MAX)
   name?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -65,7 +68,7 @@ export class UpdateAppDto {
   @ApiPropertyOptional({ type: [RequirementDto] })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_REQUIREMENTS)
   @ValidateNested({ each: true })
   @Type(() => RequirementDto)
   requirements?: RequirementDto[];
@@ -91,10 +94,44 @@ export class BulkBindDto {
   useSuggestions?: boolean;
 }
 
+const queryBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
 export class ImportQueryDto {
   @ApiPropertyOptional({ description: 'required to import a package exported in another region' })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(queryBoolean)
   @IsBoolean()
   acknowledgeCrossRegion?: boolean;
+
+  @ApiPropertyOptional({ description: 'accept a package that is unsigned or signed by a key this stack does not trust; its versions then say "unverified origin"' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  allowUnsigned?: boolean;
+
+  @ApiPropertyOptional({ enum: ['upgrade'], description: 'make the package the next version of the app with the same app key in this organization' })
+  @IsOptional()
+  @IsIn(['upgrade'])
+  mode?: 'upgrade';
+
+  @ApiPropertyOptional({ description: 'publish in the same call (every slot must end up validly bound)' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  publish?: boolean;
+}
+
+export class PublishDto {
+  @ApiPropertyOptional({ description: 'the version to publish (default: the current one)', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class RollBackDto {
+  @ApiProperty({ description: 'the earlier version whose content becomes a new version', minimum: 1 })
+  @IsInt()
+  @Min(1)
+  version: number;
 }

@@ -28,13 +28,55 @@ export interface ImportOrigin {
   exportedBy: string;
   packageSha256: string;
   crossRegion: boolean;
+  /**
+   * true when the source fields come from a signature verified against a trusted key of `sourceRegion` (then
+   * `signerKeyId` names the key); false when the package was unsigned or signed by an unknown key and imported
+   * with allowUnsigned=true: the source fields are then only what the manifest claims. Absent on events
+   * recorded before packages were signed.
+   */
+  verified?: boolean;
+  signerKeyId?: string | null;
 }
+
+/** the content of one version of an app, kept so that any version can be published or rolled back to */
+export interface AppVersionContent {
+  name: string;
+  definition: unknown;
+  requirements: Requirement[];
+}
+
+/** non-secret per-organization settings of an app (deployment settings), e.g. {"supportEmail": "..."} */
+export type AppSettings = Record<string, string | number | boolean | null>;
 
 export type AppEvent =
   | {
       type: 'AppCreated';
-      data: { appId: string; organizationId: string; name: string; definition: unknown; requirements: Requirement[]; origin: ImportOrigin | null };
+      data: {
+        appId: string;
+        organizationId: string;
+        name: string;
+        definition: unknown;
+        requirements: Requirement[];
+        origin: ImportOrigin | null;
+        /** the stable key that follows the app through exports and imports (absent on old events: the app id) */
+        appKey?: string;
+      };
     }
+  | {
+      type: 'AppUpgraded';
+      data: {
+        appId: string;
+        version: number;
+        name: string;
+        definition: unknown;
+        requirements: Requirement[];
+        origin: ImportOrigin;
+        addedSlots: string[];
+        removedSlots: string[];
+      };
+    }
+  | { type: 'AppRolledBack'; data: { appId: string; version: number; restoredVersion: number; name: string; definition: unknown; requirements: Requirement[] } }
+  | { type: 'AppSettingsChanged'; data: { appId: string; settings: AppSettings } }
   | { type: 'AppUpdated'; data: { appId: string; version: number; name: string; definition: unknown; requirements: Requirement[] } }
   | { type: 'BindingPlanProposed'; data: { appId: string; plan: PlanEntry[] } }
   | { type: 'SlotBound'; data: { appId: string; slot: string; resourceId: string } }

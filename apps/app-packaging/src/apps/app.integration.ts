@@ -38,6 +38,9 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
     case 'BindingPlanProposed':
     case 'SlotBound':
     case 'AppExported':
+    case 'AppUpgraded': // versions, rollbacks and settings are app-packaging's own history
+    case 'AppRolledBack':
+    case 'AppSettingsChanged':
       return null;
     default:
       return unknownEvent(e);

@@ -1,16 +1,23 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { ProblemException } from '@lib/platform';
 import { AppsService } from './apps.service';
-import { BindSlotDto, BulkBindDto, CreateAppDto, ImportQueryDto, UpdateAppDto } from './app.dto';
+import { BindSlotDto, BulkBindDto, CreateAppDto, ImportQueryDto, PublishDto, RollBackDto, UpdateAppDto } from './app.dto';
+import { AppImportService } from './app-import.service';
+import { parseDeploymentSettings } from './deployment-settings';
+
+const DEPLOYMENT_SETTINGS_HEADER = 'x-deployment-settings';
 
 @ApiTags('apps')
 @ApiBearerAuth()
 @UseGuards(AuthGuard)
 @Controller('v1/organizations/:id/apps')
 export class AppsController {
-  constructor(private readonly apps: AppsService) {}
+  constructor(
+    private readonly apps: AppsService,
+    private readonly imports: AppImportService,
+  ) {}
 
   @Post()
   @OrgPermission('apps.edit')
@@ -31,12 +38,23 @@ export class AppsController {
   @Auth('user')
   @ApiConsumes('application/zip')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ApiOperation({ summary: 'Import an app package (ZIP) into this organization: a new app that needs configuration, with a binding plan' })
+  @ApiHeader({ name: DEPLOYMENT_SETTINGS_HEADER, required: false, description: 'deployment settings (docs/deployment-settings.md), JSON or base64 of JSON' })
+  @ApiOperation({
+    summary:
+      'Import an app package (ZIP): a new app (or, with mode=upgrade, the next version of the app with the same key), bound, configured and published in one call when settings are given',
+  })
   import(@Param('id') id: string, @Query() query: ImportQueryDto, @Req() request: { body: unknown; headers: Record<string, unknown> }, @CurrentPrincipal() p: Principal) {
     if (!Buffer.isBuffer(request.body)) {
       throw new ProblemException(415, 'upload the package as the request body with content-type application/zip', { code: 'zip-required' });
     }
-    return this.apps.import(id, p, request.body, query.acknowledgeCrossRegion === true);
+    const header = request.headers[DEPLOYMENT_SETTINGS_HEADER];
+    return this.imports.import(id, p, request.body, {
+      acknowledgeCrossRegion: query.acknowledgeCrossRegion === true,
+      allowUnsigned: query.allowUnsigned === true,
+      mode: query.mode,
+      publish: query.publish === true,
+      settings: typeof header === 'string' ? parseDeploymentSettings(header) : undefined,
+    });
   }
 
   @Get(':appId')
@@ -73,8 +91,26 @@ export class AppsController {
   @HttpCode(200)
   @OrgPermission('apps.publish')
   @Auth('user')
-  publish(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
-    return this.apps.publish(id, appId, p);
+  @ApiOperation({ summary: 'Publish the current version, or the version given in the body' })
+  publish(@Param('id') id: string, @Param('appId') appId: string, @Body() body: PublishDto, @CurrentPrincipal() p: Principal) {
+    return this.apps.publish(id, appId, p, body?.version);
+  }
+
+  @Get(':appId/versions')
+  @OrgPermission('apps.read')
+  @Auth('user', 'operator')
+  @ApiOperation({ summary: 'Every version of the app: who, when, and from which package (checksum and origin)' })
+  versions(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
+    return this.imports.versions(id, appId, p);
+  }
+
+  @Post(':appId/rollback')
+  @HttpCode(200)
+  @OrgPermission('apps.edit')
+  @Auth('user')
+  @ApiOperation({ summary: 'Roll back: an earlier version\'s content becomes a new version' })
+  rollBack(@Param('id') id: string, @Param('appId') appId: string, @Body() body: RollBackDto, @CurrentPrincipal() p: Principal) {
+    return this.imports.rollBack(id, appId, p, body.version);
   }
 
   @Post(':appId/exports')

@@ -1,20 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { assertRoleGrants, can, Permission, Principal } from '@lib/auth';
+import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { ObjectStorage } from '@lib/object-storage';
 import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
-import { assertRoleGrants, Permission, Principal } from '@lib/auth';
 import { RESOURCE_KINDS } from '@lib/contracts';
-import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { PackagingConfig } from '../config';
 import { PACKAGE_STORAGE } from '../packages/package-storage';
+import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { OrgDirectoryRepository } from '../directory/org-directory.repository';
 import { AppRepository } from './app.repository';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
-import { proposePlan, suggestedBindings } from './binding-plan';
-import { buildPackageStream, DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage } from '../packages/package-format';
+import { currentPlan, suggestedBindings } from './binding-plan';
+import { appInputProblems } from './app-rules';
+import { buildPackageStream } from '../packages/package-format';
 import { OrgDirectoryState } from '../directory/org-directory.decider';
 
 @Injectable()
@@ -24,6 +25,7 @@ export class AppsService {
     private readonly apps: AppRepository,
     private readonly directory: OrgDirectoryRepository,
     @Inject(PACKAGE_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
     @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
@@ -58,15 +60,36 @@ export class AppsService {
     return { at: new Date().toISOString(), actor: principal.kind === 'user' ? principal.userId : principal.kind, organizationId };
   }
 
-  private async handle(appId: string, command: AppCommand, principal: Principal, organizationId: string) {
+  async handle(appId: string, command: AppCommand, principal: Principal, organizationId: string) {
     const result = await this.apps.handle(appId, command, this.metadata(principal, organizationId));
     if (result.position > 0) await this.projections.waitFor(result.position);
     return result.state;
   }
 
-  view(state: AppState, withDefinition = false) {
+  /**
+   * The app as people see it. The binding plan is computed now, against the organization's current resources
+   * (a resource created, renamed, disabled or deleted since the import changes it); the plan made at import is
+   * kept as `importPlan`, history only. `slots` says per slot what it is bound to, or its candidates, and
+   * what is missing.
+   */
+  view(state: AppState, directory: OrgDirectoryState, withDefinition = false) {
+    const bindingPlan = currentPlan(state, directory.resources);
+    const unmet = new Map(unmetRequirements(state, directory.resources).map((u) => [u.slot, u.problem]));
+    const slots = state.requirements.map(({ slot, kind }) => {
+      const resource = directory.resources.get(state.bindings.get(slot) ?? '');
+      const candidates = bindingPlan.find((p) => p.slot === slot)?.candidates ?? [];
+      const problem = unmet.get(slot) ?? null;
+      return {
+        slot,
+        kind,
+        bound: state.bindings.has(slot) ? { resourceId: state.bindings.get(slot)!, name: resource?.name ?? null, status: resource?.status ?? 'deleted' } : null,
+        candidates: problem ? candidates : [],
+        missing: problem === null ? null : problem === 'unbound' && candidates.length === 0 ? `no ${kind} in this organization: create one, then bind it` : problem,
+      };
+    });
     return {
       id: state.appId,
+      appKey: state.appKey,
       organizationId: state.organizationId,
       name: state.name,
       version: state.version,
@@ -74,63 +97,92 @@ export class AppsService {
       publishedVersion: state.publishedVersion,
       requirements: state.requirements,
       bindings: Object.fromEntries(state.bindings),
-      bindingPlan: state.plan,
+      slots,
+      bindingPlan,
+      importPlan: state.plan,
+      settings: state.settings,
       origin: state.origin,
       ...(withDefinition ? { definition: state.definition } : {}),
     };
   }
 
-  private checkDefinition(definition: unknown) {
-    if (definition !== undefined && JSON.stringify(definition).length > this.config.APP_DEFINITION_MAX_BYTES) {
-      throw new ProblemException(413, `the definition is larger than ${this.config.APP_DEFINITION_MAX_BYTES} bytes`, { code: 'definition-too-large' });
+  /** 413 for a definition over the size limit, 422 listing every rule the input breaks (the same rules as an import's) */
+  checkAppInput(input: { name?: unknown; definition?: unknown; requirements?: unknown }) {
+    const max = this.config.APP_DEFINITION_MAX_BYTES;
+    const problems = appInputProblems(input, { maxDefinitionBytes: max });
+    if (problems.some((p) => p.field === 'definition' && p.message.startsWith('larger than'))) {
+      throw new ProblemException(413, `the definition is larger than ${max} bytes`, { code: 'definition-too-large' });
+    }
+    if (problems.length > 0) {
+      throw new DomainError('unprocessable', `the app is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, 'app-invalid', { errors: problems });
     }
   }
 
   async create(organizationId: string, principal: Principal, body: { name: string; definition: unknown; requirements: Requirement[] }) {
-    await this.authorize(organizationId, principal, 'apps.edit', true);
-    this.checkDefinition(body.definition);
+    const directory = await this.authorize(organizationId, principal, 'apps.edit', true);
+    this.checkAppInput(body);
     const appId = `app-${sortableId()}`;
     const requirements = body.requirements.map(({ slot, kind }) => ({ slot, kind }));
-    return this.view(await this.handle(appId, { type: 'CreateApp', appId, organizationId, name: body.name, definition: body.definition, requirements }, principal, organizationId));
+    return this.view(
+      await this.handle(appId, { type: 'CreateApp', appId, organizationId, name: body.name, definition: body.definition, requirements }, principal, organizationId),
+      directory,
+    );
   }
 
   async list(organizationId: string, principal: Principal) {
-    await this.authorize(organizationId, principal, 'apps.read', false);
+    const directory = await this.authorize(organizationId, principal, 'apps.read', false);
     const ids = this.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
     const items = [];
-    for (const { id } of ids) items.push(this.view((await this.apps.load(id)).state));
+    for (const { id } of ids) items.push(this.view((await this.apps.load(id)).state, directory));
     return { items };
   }
 
   async get(organizationId: string, appId: string, principal: Principal) {
-    await this.authorize(organizationId, principal, 'apps.read', false);
-    return this.view(await this.app(organizationId, appId), true);
+    const directory = await this.authorize(organizationId, principal, 'apps.read', false);
+    return this.view(await this.app(organizationId, appId), directory, true);
   }
 
   async update(organizationId: string, appId: string, principal: Principal, body: { name?: string; definition?: unknown; requirements?: Requirement[] }) {
-    await this.authorize(organizationId, principal, 'apps.edit', true);
+    const directory = await this.authorize(organizationId, principal, 'apps.edit', true);
     await this.app(organizationId, appId);
-    this.checkDefinition(body.definition);
+    this.checkAppInput(body);
     const requirements = body.requirements?.map(({ slot, kind }) => ({ slot, kind }));
-    return this.view(await this.handle(appId, { type: 'UpdateApp', name: body.name, definition: body.definition, requirements }, principal, organizationId));
+    return this.view(await this.handle(appId, { type: 'UpdateApp', name: body.name, definition: body.definition, requirements }, principal, organizationId), directory);
   }
 
   async bind(organizationId: string, appId: string, principal: Principal, bindings: Record<string, string> | undefined, useSuggestions: boolean) {
     const directory = await this.authorize(organizationId, principal, 'apps.edit', true);
     const app = await this.app(organizationId, appId);
-    const requested = { ...(useSuggestions ? suggestedBindings(app.plan, directory.resources) : {}), ...(bindings ?? {}) };
-    for (const [slot, resourceId] of Object.entries(requested)) {
+    for (const [slot, resourceId] of Object.entries(bindings ?? {})) {
       if (typeof resourceId !== 'string' || resourceId.length === 0 || resourceId.length > 100) {
         throw new DomainError('invalid', `the binding of slot "${slot}" must be a resource id`, 'invalid-binding');
       }
     }
-    return this.view(await this.handle(appId, { type: 'BindSlots', bindings: requested, resources: directory.resources }, principal, organizationId));
+    let requested = { ...(bindings ?? {}) };
+    if (useSuggestions) {
+      // suggestions from the organization's resources now, for the slots not validly bound and not given
+      const unmet = unmetRequirements(app, directory.resources).filter((u) => !(u.slot in requested));
+      const suggested = suggestedBindings(currentPlan(app, directory.resources), directory.resources);
+      const without = unmet.filter((u) => !suggested[u.slot]).map(({ slot, kind }) => ({ slot, kind }));
+      if (without.length > 0) {
+        throw new DomainError(
+          'unprocessable',
+          `nothing to suggest for ${without.map((s) => `slot "${s.slot}" (needs a ${s.kind})`).join(', ')}: create such a resource in the organization first`,
+          'no-suggestion',
+          { slots: without },
+        );
+      }
+      requested = { ...Object.fromEntries(unmet.map((u) => [u.slot, suggested[u.slot]])), ...requested };
+      if (Object.keys(requested).length === 0) return this.view(app, directory);
+    }
+    return this.view(await this.handle(appId, { type: 'BindSlots', bindings: requested, resources: directory.resources }, principal, organizationId), directory);
   }
 
-  async publish(organizationId: string, appId: string, principal: Principal) {
+  /** publishes the current version, or the chosen one (its slots must be validly bound) */
+  async publish(organizationId: string, appId: string, principal: Principal, version?: number) {
     const directory = await this.authorize(organizationId, principal, 'apps.publish', true);
     await this.app(organizationId, appId);
-    return this.view(await this.handle(appId, { type: 'PublishApp', resources: directory.resources }, principal, organizationId));
+    return this.view(await this.handle(appId, { type: 'PublishApp', resources: directory.resources, version }, principal, organizationId), directory);
   }
 
   async export(organizationId: string, appId: string, principal: Principal) {
@@ -139,7 +191,7 @@ export class AppsService {
     const exportedBy = principal.kind === 'user' ? principal.userId : principal.kind;
     const zip = buildPackageStream({
       manifest: {
-        app: { name: app.name, version: app.version },
+        app: { name: app.name, version: app.version, key: app.appKey },
         exportedAt: new Date().toISOString(),
         exportedBy,
         source: { organizationId, organizationName: directory.name, region: this.region },
@@ -149,6 +201,8 @@ export class AppsService {
         }),
       },
       definition: app.definition,
+      sign: (manifest) =>
+        this.packageKeys.signer.sign(manifest, { appKey: app.appKey, source: { organizationId, organizationName: directory.name, region: this.region } }),
     });
     const exportId = `exp-${sortableId()}`;
     const objectKey = `exports/${organizationId}/${exportId}.zip`;
@@ -171,64 +225,6 @@ export class AppsService {
     const record = app.exports.get(exportId);
     if (!record) throw new DomainError('not_found', 'export not found', 'export-not-found');
     return { stream: await this.storage.get(record.objectKey), size: record.size, fileName: record.fileName };
-  }
-
-  async import(organizationId: string, principal: Principal, zip: Buffer, acknowledgeCrossRegion: boolean) {
-    const directory = await this.authorize(organizationId, principal, 'apps.import', true);
-    let pkg;
-    try {
-      pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES });
-    } catch (error) {
-      if (error instanceof PackageRejectedError) throw new ProblemException(error.status, error.message, { code: error.code });
-      throw error;
-    }
-    const { manifest } = pkg;
-    const unknownKinds = manifest.requirements.filter((r) => !(RESOURCE_KINDS as readonly string[]).includes(r.kind));
-    if (unknownKinds.length > 0) {
-      throw new DomainError('unprocessable', `the package needs resource kinds this platform does not have: ${unknownKinds.map((r) => r.kind).join(', ')}`, 'unknown-resource-kind');
-    }
-    const crossRegion = manifest.source.region !== this.region;
-    if (crossRegion && !acknowledgeCrossRegion) {
-      throw new DomainError(
-        'unprocessable',
-        `the package was exported in region ${manifest.source.region}; this stack serves ${this.region}. Import it with acknowledgeCrossRegion=true to proceed`,
-        'cross-region-not-acknowledged',
-        { sourceRegion: manifest.source.region },
-      );
-    }
-    this.checkDefinition(pkg.definition);
-    const appId = `app-${sortableId()}`;
-    const requirements = manifest.requirements.map(({ slot, kind }) => ({ slot, kind }));
-    const plan = proposePlan(
-      manifest.requirements.map((r) => ({ slot: r.slot, kind: r.kind, hint: r.hint ?? null })),
-      directory.resources.values(),
-    );
-    const state = await this.handle(
-      appId,
-      {
-        type: 'ImportApp',
-        appId,
-        organizationId,
-        name: manifest.app.name,
-        definition: pkg.definition,
-        requirements,
-        plan,
-        origin: {
-          sourceOrganizationId: manifest.source.organizationId,
-          sourceOrganizationName: manifest.source.organizationName,
-          sourceRegion: manifest.source.region,
-          sourceAppName: manifest.app.name,
-          sourceVersion: manifest.app.version,
-          exportedAt: manifest.exportedAt,
-          exportedBy: manifest.exportedBy,
-          packageSha256: createHash('sha256').update(zip).digest('hex'),
-          crossRegion,
-        },
-      },
-      principal,
-      organizationId,
-    );
-    return this.view(state);
   }
 
   /** what stands between the app and publishing, for people */

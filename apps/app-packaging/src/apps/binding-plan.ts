@@ -1,4 +1,5 @@
 import { PlanEntry } from './app.events';
+import type { AppState } from './app.decider';
 import type { KnownResource } from '../directory/org-directory.decider';
 
 /**
@@ -29,4 +30,16 @@ export function suggestedBindings(plan: PlanEntry[], resources: Map<string, Know
     if (best) bindings[entry.slot] = best.resourceId;
   }
   return bindings;
+}
+
+/**
+ * The plan for the app's current requirements against the organization's resources now: the hints (source
+ * resource names) come from the plan made at import, when there was one.
+ */
+export function currentPlan(app: Pick<AppState, 'requirements' | 'plan'>, resources: Map<string, KnownResource>): PlanEntry[] {
+  const hints = new Map(app.plan.map((entry) => [entry.slot, entry.hint]));
+  return proposePlan(
+    app.requirements.map(({ slot, kind }) => ({ slot, kind, hint: hints.get(slot) ?? null })),
+    resources.values(),
+  );
 }

@@ -161,6 +161,37 @@ function rawZip(entries: RawEntry[]): Buffer {
   return Buffer.concat([...locals, cd, eocd]);
 }
 
+/**
+ * The same archive with ZIP64 end records: a ZIP64 end record and its locator before the classic end record,
+ * whose counts and central-directory size/offset become the ZIP64 markers (0xffff / 0xffffffff).
+ * `entries` overrides the count the ZIP64 record announces.
+ */
+function toZip64(zip: Buffer, entries?: number): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = entries ?? zip.readUInt16LE(end + 10);
+  const cdSize = zip.readUInt32LE(end + 12);
+  const cdOffset = zip.readUInt32LE(end + 16);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(count), 24);
+  record.writeBigUInt64LE(BigInt(count), 32);
+  record.writeBigUInt64LE(BigInt(cdSize), 40);
+  record.writeBigUInt64LE(BigInt(cdOffset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(end), 8);
+  locator.writeUInt32LE(1, 16);
+  const eocd = Buffer.from(zip.subarray(end, end + 22));
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([zip.subarray(0, end), record, locator, eocd]);
+}
+
 /** an Info-ZIP Unicode Path extra field (0x7075): jszip prefers it to the name when the UTF-8 flag is off */
 function unicodePathField(rawName: string, unicodeName: string): Buffer {
   const value = Buffer.concat([Buffer.from([1]), Buffer.alloc(4), Buffer.from(unicodeName, 'utf8')]);
@@ -376,6 +407,49 @@ describe('package format v1', () => {
       const zip = new JSZip();
       for (let i = 0; i <= DEFAULT_PACKAGE_LIMITS.maxEntries; i++) zip.file(`assets/${i}`, '', { createFolders: false });
       await expectRejected(read(await zip.generateAsync({ type: 'nodebuffer' })), 413, 'too-many-entries');
+    }, 30_000); // jszip writing 1,001 entries took over 5 s on the shared 2-core machine under a full test run
+
+    it('reads a ZIP64 archive within the limits', async () => {
+      const pkg = await read(toZip64(VALID));
+      expect(pkg.manifest.app.name).toBe('Support desk');
+      expect(pkg.assets.map((a) => a.path)).toEqual(['assets/logo.png', 'assets/prompts/greeting.txt']);
+    });
+
+    it('refuses a ZIP64 archive with too many entries as too-many-entries, before anything else', async () => {
+      const many = rawZip(Array.from({ length: DEFAULT_PACKAGE_LIMITS.maxEntries + 1 }, (_, i) => ({ name: `assets/${i}`, data: Buffer.alloc(0), method: 0 })));
+      await expectRejected(read(toZip64(many)), 413, 'too-many-entries');
+      // the count announced by the ZIP64 record decides, even when it is absurd
+      await expectRejected(read(toZip64(VALID, 2 ** 40)), 413, 'too-many-entries');
+      await expectRejected(read(toZip64(VALID, 2 ** 60)), 413, 'too-many-entries');
+    });
+
+    it('refuses a corrupt ZIP64 end record or locator (400 not-a-zip)', async () => {
+      const zip64 = toZip64(VALID);
+      const brokenLocator = Buffer.from(zip64);
+      brokenLocator.writeUInt32LE(0, brokenLocator.length - 22 - 20);
+      await expectRejected(read(brokenLocator), 400, 'not-a-zip');
+      const wrongOffset = Buffer.from(zip64);
+      wrongOffset.writeBigUInt64LE(3n, wrongOffset.length - 22 - 20 + 8);
+      await expectRejected(read(wrongOffset), 400, 'not-a-zip');
+    });
+
+    it('verifies assets without keeping them when asked (an import keeps only the definition)', async () => {
+      const pkg = await readPackage(VALID, DEFAULT_PACKAGE_LIMITS, { assets: 'verify' });
+      expect(pkg.assets.map((a) => [a.path, a.content.length])).toEqual([['assets/logo.png', 0], ['assets/prompts/greeting.txt', 0]]);
+      expect(pkg.definition).toEqual(baseInput().definition);
+      const tampered = await JSZip.loadAsync(VALID);
+      tampered.file('assets/logo.png', randomBytes(4096));
+      await expectRejected(readPackage(await tampered.generateAsync({ type: 'nodebuffer' }), DEFAULT_PACKAGE_LIMITS, { assets: 'verify' }), 422, 'checksum-mismatch');
+    });
+
+    it('returns signature.jws (unlisted in the manifest) and the exact manifest bytes it covers', async () => {
+      const signed = await buildPackage({ ...baseInput(), sign: (manifest) => `sig-of-${sha256(manifest)}` });
+      const pkg = await read(signed);
+      expect(pkg.signature).toBe(`sig-of-${sha256(pkg.manifestBytes)}`);
+      expect((await read(VALID)).signature).toBeNull();
+      const huge = await JSZip.loadAsync(signed);
+      huge.file('signature.jws', 'x'.repeat(9000));
+      await expectRejected(read(await huge.generateAsync({ type: 'nodebuffer' })), 422, 'signature-invalid');
     });
   });
 

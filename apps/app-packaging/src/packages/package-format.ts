@@ -5,6 +5,8 @@ import { PassThrough, Readable } from 'node:stream';
  *   manifest.json    what the package is, where it came from, what it needs (schema below)
  *   definition.json  the app definition (any JSON)
  *   assets/...       optional opaque files
+ *   signature.jws    optional: the exporting stack's signature over manifest.json (see package-signing.ts);
+ *                    the one entry the manifest does not list
  *
  * Pure module: in-memory buffers only, no Nest, no file system, no network.
  *
@@ -13,10 +15,11 @@ import { PassThrough, Readable } from 'node:stream';
  *
  *   1. size of the upload                                    413 package-too-large   (before any parsing)
  *   2. ZIP structure, by our own scan of the central directory:
- *      - not a ZIP, truncated, corrupt, ZIP64, encrypted,
- *        unknown compression, overlapping entries              400 not-a-zip
- *      - more entries than allowed                             413 too-many-entries    (from the end record,
- *                                                                                      before reading them)
+ *      - more entries than allowed                             413 too-many-entries    (from the end record or
+ *                                                                                      the ZIP64 end record,
+ *                                                                                      before anything else)
+ *      - not a ZIP, truncated, corrupt, multi-volume, encrypted,
+ *        unknown compression, overlapping entries              400 not-a-zip           (ZIP64 is read)
  *      - unsafe or duplicate names                             400 unsafe-entry-name
  *   3. sizes declared in the headers (sum, ratio)              413 zip-bomb            (nothing inflated yet)
  *   4. jszip parse; jszip's view must equal ours               400 not-a-zip / unsafe-entry-name
@@ -46,6 +49,9 @@ export const PACKAGE_FORMAT_VERSION = 1 as const;
 export const MANIFEST_PATH = 'manifest.json';
 export const DEFINITION_PATH = 'definition.json';
 export const ASSETS_PREFIX = 'assets/';
+export const SIGNATURE_PATH = 'signature.jws';
+/** a compact ES256 JWS of a small payload is well under 1 KiB */
+export const MAX_SIGNATURE_BYTES = 8 * 1024;
 
 /** manifest.json is small by construction (1000 files * ~150 bytes); anything bigger is refused (413) */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -98,6 +104,7 @@ export const PACKAGE_REJECTION_STATUS = {
   'checksum-mismatch': 422,
   'definition-too-large': 413,
   'definition-invalid': 422,
+  'signature-invalid': 422,
 } as const;
 
 export type PackageRejectionCode = keyof typeof PACKAGE_REJECTION_STATUS;
@@ -197,7 +204,14 @@ export const ManifestFileSchema = z
 export const ManifestSchema = z
   .object({
     formatVersion: z.literal(PACKAGE_FORMAT_VERSION),
-    app: z.object({ name: SHORT_TEXT, version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    app: z
+      .object({
+        name: SHORT_TEXT,
+        version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+        /** stable across exports and imports; an import of the same key can upgrade the app */
+        key: IDENTIFIER.optional(),
+      })
+      .strict(),
     exportedAt: z.string().datetime({ offset: true }),
     exportedBy: IDENTIFIER,
     source: z.object({ organizationId: IDENTIFIER, organizationName: SHORT_TEXT, region: z.enum(REGIONS) }).strict(),
@@ -243,12 +257,18 @@ export interface BuildPackageInput {
   manifest: Omit<Manifest, 'files' | 'formatVersion'>;
   definition: unknown;
   assets?: PackageAsset[];
+  /** signs the exact bytes of manifest.json; the result is written as signature.jws */
+  sign?: (manifest: Buffer) => string;
 }
 
 export interface ReadPackage {
   manifest: Manifest;
   definition: unknown;
   assets: PackageAsset[];
+  /** the exact bytes of manifest.json, which a signature covers */
+  manifestBytes: Buffer;
+  /** signature.jws as text, or null when the package has none (not verified here) */
+  signature: string | null;
 }
 
 function zodIssues(error: z.ZodError): string[] {
@@ -376,6 +396,7 @@ function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip 
   const options: JSZip.JSZipFileOptions = { binary: true, createFolders: false, compression: 'DEFLATE', compressionOptions: { level: 6 }, date: exportedAt };
   const zip = new JSZip();
   zip.file(MANIFEST_PATH, manifest, options);
+  if (input.sign) zip.file(SIGNATURE_PATH, Buffer.from(input.sign(manifest), 'utf8'), options);
   zip.file(DEFINITION_PATH, definition, options);
   for (const asset of assets) zip.file(asset.path, asset.content, options);
   return zip;
@@ -387,6 +408,27 @@ function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_END = 0x06054b50;
+const SIG_ZIP64_END = 0x06064b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+
+/** a little-endian uint64 as a number, or -1 when it does not fit in a safe integer (no archive here is that big) */
+function readSafeUInt64(buf: Buffer, offset: number): number {
+  if (offset < 0 || offset + 8 > buf.length) return -1;
+  const value = buf.readBigUInt64LE(offset);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(value);
+}
+
+/** the data of the ZIP64 extended-information extra field (id 0x0001), or null */
+function zip64ExtraField(extra: Buffer): Buffer | null {
+  for (let at = 0; at + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(at);
+    const size = extra.readUInt16LE(at + 2);
+    if (at + 4 + size > extra.length) return null;
+    if (id === 0x0001) return extra.subarray(at + 4, at + 4 + size);
+    at += 4 + size;
+  }
+  return null;
+}
 const METHOD_STORE = 0;
 const METHOD_DEFLATE = 8;
 /** a deflate stream of nothing takes 2 bytes (5 with an empty stored block, some writers add a sync marker) */
@@ -410,7 +452,7 @@ const unsafeName = (name: string, why: string) => new PackageRejectedError('unsa
 
 /**
  * Read the end record and the central directory ourselves (jszip only tells us what survives its name
- * rewriting and de-duplication). Strict: no ZIP64, no multi-volume, no data before/after the archive, central
+ * rewriting and de-duplication). Strict: ZIP64 read (end record and per-entry extra fields), no multi-volume, no data before/after the archive, central
  * directory exactly where the end record says, local headers agreeing with the central directory, no
  * overlapping entries, names per entryNameProblem, no duplicates.
  */
@@ -429,39 +471,59 @@ function scanZip(buf: Buffer, limits: PackageLimits): ScannedEntry[] {
   }
   if (end + 22 + buf.readUInt16LE(end + 20) !== buf.length) throw notAZip('end-of-central-directory record is corrupt or the upload is truncated');
 
-  const disk = buf.readUInt16LE(end + 4);
-  const centralDisk = buf.readUInt16LE(end + 6);
-  const entriesHere = buf.readUInt16LE(end + 8);
-  const entriesTotal = buf.readUInt16LE(end + 10);
-  const centralSize = buf.readUInt32LE(end + 12);
-  const centralOffset = buf.readUInt32LE(end + 16);
-  if ([disk, centralDisk, entriesHere, entriesTotal].includes(0xffff) || centralSize === 0xffffffff || centralOffset === 0xffffffff)
-    throw notAZip('ZIP64 archives are not supported');
-  if (disk !== 0 || centralDisk !== 0 || entriesHere !== entriesTotal) throw notAZip('multi-volume archives are not supported');
+  let disk = buf.readUInt16LE(end + 4);
+  let centralDisk = buf.readUInt16LE(end + 6);
+  let entriesHere = buf.readUInt16LE(end + 8);
+  let entriesTotal = buf.readUInt16LE(end + 10);
+  let centralSize = buf.readUInt32LE(end + 12);
+  let centralOffset = buf.readUInt32LE(end + 16);
+  /** where the central directory must end: the end record, or the ZIP64 end record before it */
+  let centralEnd = end;
+  if ([disk, centralDisk, entriesHere, entriesTotal].includes(0xffff) || centralSize === 0xffffffff || centralOffset === 0xffffffff) {
+    // ZIP64: the real counts and offsets are in the ZIP64 end record, found through the locator just before
+    const locator = end - 20;
+    if (locator < 0 || buf.readUInt32LE(locator) !== SIG_ZIP64_LOCATOR) throw notAZip('ZIP64 markers without a ZIP64 end-record locator');
+    const record = readSafeUInt64(buf, locator + 8);
+    if (record < 0 || record + 56 > locator || buf.readUInt32LE(record) !== SIG_ZIP64_END) throw notAZip('corrupt ZIP64 end record');
+    entriesTotal = readSafeUInt64(buf, record + 32);
+    // counted first: a package with too many entries is refused as such, whatever else is wrong with it
+    if (entriesTotal < 0 || entriesTotal > limits.maxEntries)
+      throw new PackageRejectedError('too-many-entries', `the package has ${entriesTotal < 0 ? 'billions of' : entriesTotal} entries, more than the ${limits.maxEntries} allowed`);
+    if (record + 12 + readSafeUInt64(buf, record + 4) !== locator) throw notAZip('corrupt ZIP64 end record');
+    if (buf.readUInt32LE(locator + 4) !== 0 || buf.readUInt32LE(locator + 16) !== 1) throw notAZip('multi-volume archives are not supported');
+    disk = buf.readUInt32LE(record + 16);
+    centralDisk = buf.readUInt32LE(record + 20);
+    entriesHere = readSafeUInt64(buf, record + 24);
+    centralSize = readSafeUInt64(buf, record + 40);
+    centralOffset = readSafeUInt64(buf, record + 48);
+    centralEnd = record;
+  }
   if (entriesTotal > limits.maxEntries)
     throw new PackageRejectedError('too-many-entries', `the package has ${entriesTotal} entries, more than the ${limits.maxEntries} allowed`);
-  if (centralOffset + centralSize !== end)
+  if (disk !== 0 || centralDisk !== 0 || entriesHere !== entriesTotal) throw notAZip('multi-volume archives are not supported');
+  if (centralSize < 0 || centralOffset < 0 || centralOffset + centralSize !== centralEnd)
     throw notAZip('the central directory is not where the end record says (truncated, or data before or after the archive)');
 
   const entries: ScannedEntry[] = [];
   const seen = new Set<string>();
   let p = centralOffset;
   for (let i = 0; i < entriesTotal; i++) {
-    if (p + 46 > end || buf.readUInt32LE(p) !== SIG_CENTRAL) throw notAZip('corrupt central directory');
+    if (p + 46 > centralEnd || buf.readUInt32LE(p) !== SIG_CENTRAL) throw notAZip('corrupt central directory');
     const madeBy = buf.readUInt16LE(p + 4);
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
     const crc32 = buf.readUInt32LE(p + 16);
-    const compressedSize = buf.readUInt32LE(p + 20);
-    const uncompressedSize = buf.readUInt32LE(p + 24);
+    let compressedSize = buf.readUInt32LE(p + 20);
+    let uncompressedSize = buf.readUInt32LE(p + 24);
     const nameLength = buf.readUInt16LE(p + 28);
     const extraLength = buf.readUInt16LE(p + 30);
     const commentLength = buf.readUInt16LE(p + 32);
     const externalAttributes = buf.readUInt32LE(p + 38);
-    const localOffset = buf.readUInt32LE(p + 42);
+    let localOffset = buf.readUInt32LE(p + 42);
     const next = p + 46 + nameLength + extraLength + commentLength;
-    if (next > end) throw notAZip('corrupt central directory');
+    if (next > centralEnd) throw notAZip('corrupt central directory');
     const rawName = buf.subarray(p + 46, p + 46 + nameLength);
+    const extra = buf.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
     p = next;
 
     let name: string;
@@ -471,8 +533,17 @@ function scanZip(buf: Buffer, limits: PackageLimits): ScannedEntry[] {
       throw unsafeName(rawName.toString('latin1'), 'not valid UTF-8');
     }
     if (flags & 0x0041) throw notAZip(`entry ${show(name)} is encrypted`);
-    if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localOffset === 0xffffffff)
-      throw notAZip('ZIP64 entries are not supported');
+    if (compressedSize === 0xffffffff || uncompressedSize === 0xffffffff || localOffset === 0xffffffff) {
+      // ZIP64 entry: the 64-bit values are in its extra field 0x0001, in this order, only those marked
+      const zip64 = zip64ExtraField(extra);
+      if (!zip64) throw notAZip(`ZIP64 entry ${show(name)} without its ZIP64 extra field`);
+      let at = 0;
+      const take = () => (at + 8 <= zip64.length ? readSafeUInt64(zip64, (at += 8) - 8) : -1);
+      if (uncompressedSize === 0xffffffff) uncompressedSize = take();
+      if (compressedSize === 0xffffffff) compressedSize = take();
+      if (localOffset === 0xffffffff) localOffset = take();
+      if (uncompressedSize < 0 || compressedSize < 0 || localOffset < 0) throw notAZip(`ZIP64 entry ${show(name)} has a corrupt ZIP64 extra field`);
+    }
     if (method !== METHOD_STORE && method !== METHOD_DEFLATE) throw notAZip(`entry ${show(name)} uses unsupported compression method ${method}`);
 
     // the same directory test as jszip: DOS directory bit, Unix S_IFDIR bit, or a trailing slash
@@ -505,7 +576,7 @@ function scanZip(buf: Buffer, limits: PackageLimits): ScannedEntry[] {
 
     entries.push({ name, isDirectory, method, crc32, compressedSize, uncompressedSize, localOffset, dataEnd });
   }
-  if (p !== end) throw notAZip('the central directory holds more than the end record announces');
+  if (p !== centralEnd) throw notAZip('the central directory holds more than the end record announces');
 
   const byOffset = [...entries].sort((a, b) => a.localOffset - b.localOffset);
   for (let i = 1; i < byOffset.length; i++) {
@@ -553,6 +624,8 @@ interface InflateCaps {
   budget: { inflated: number };
   /** an entry-specific cap (definition, manifest) and the error to throw when it is crossed */
   entryCap?: { bytes: number; error: (inflated: number) => PackageRejectedError };
+  /** count, CRC and hash the bytes but keep none of them (the content resolves empty) */
+  discard?: boolean;
 }
 
 /**
@@ -566,7 +639,7 @@ interface InflateCaps {
  * budget, ratio and entry caps are still counted here on the real bytes, as a second line of defence.
  */
 function inflateEntry(zip: JSZip, entry: ScannedEntry, caps: InflateCaps): Promise<{ content: Buffer; sha256: string }> {
-  const { limits, budget, entryCap } = caps;
+  const { limits, budget, entryCap, discard } = caps;
   const object = zip.files[entry.name] as unknown as StreamableZipObject | undefined;
   if (!object) return Promise.reject(notAZip(`entry ${show(entry.name)} is unreadable`));
   const ratioCap = limits.maxCompressionRatio * Math.max(entry.compressedSize, RATIO_FLOOR_BYTES);
@@ -596,7 +669,7 @@ function inflateEntry(zip: JSZip, entry: ScannedEntry, caps: InflateCaps): Promi
       if (budget.inflated > limits.maxUncompressedBytes) return fail(bomb(`takes the package past ${limits.maxUncompressedBytes} uncompressed bytes`));
       if (inflated > ratioCap) return fail(bomb(`inflates more than ${limits.maxCompressionRatio} times its compressed size`));
       if (entryCap && inflated > entryCap.bytes) return fail(entryCap.error(inflated));
-      chunks.push(chunk);
+      if (!discard) chunks.push(chunk);
       hash.update(chunk);
       crc = crc32(chunk, crc);
     });
@@ -606,7 +679,7 @@ function inflateEntry(zip: JSZip, entry: ScannedEntry, caps: InflateCaps): Promi
       if (inflated !== entry.uncompressedSize) return fail(notAZip(`entry ${show(entry.name)} inflates to ${inflated} bytes, its header says ${entry.uncompressedSize}`));
       if (crc !== entry.crc32) return fail(notAZip(`entry ${show(entry.name)} is corrupt (CRC-32 mismatch)`));
       settled = true;
-      resolve({ content: Buffer.concat(chunks, inflated), sha256: hash.digest('hex') });
+      resolve({ content: discard ? Buffer.alloc(0) : Buffer.concat(chunks, inflated), sha256: hash.digest('hex') });
     });
     stream.resume();
   });
@@ -636,7 +709,17 @@ function parseJson(bytes: Buffer): { ok: true; value: unknown } | { ok: false; w
  * assets (in manifest order), or rejects with a PackageRejectedError (see the top of this file for the order of
  * checks). Any other error is a bug.
  */
-export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Promise<ReadPackage> {
+export interface ReadPackageOptions {
+  /**
+   * `verify` (default `keep`): every asset is inflated, counted and checked against the manifest exactly as
+   * with `keep`, but its bytes are dropped as they come (the result's assets have empty contents). An import
+   * uses it: the app needs the manifest and the definition, and the archive is held only once, never together
+   * with every inflated file (measured in bench/packages.bench.ts).
+   */
+  assets?: 'keep' | 'verify';
+}
+
+export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS, options: ReadPackageOptions = {}): Promise<ReadPackage> {
   checkLimits(limits);
   const input: unknown = zip;
   if (!(input instanceof Uint8Array)) throw notAZip('the upload is not binary data');
@@ -696,7 +779,9 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
   // the listed files are exactly the other files in the ZIP
   const listed = new Set(manifest.files.map((file) => file.path));
   const missing = manifest.files.filter((file) => !byName.has(file.path)).map((file) => show(file.path));
-  const unlisted = files.filter((entry) => entry.name !== MANIFEST_PATH && !listed.has(entry.name)).map((entry) => show(entry.name));
+  const unlisted = files
+    .filter((entry) => entry.name !== MANIFEST_PATH && entry.name !== SIGNATURE_PATH && !listed.has(entry.name))
+    .map((entry) => show(entry.name));
   if (missing.length || unlisted.length) {
     const parts = [missing.length ? `listed but missing: ${missing.slice(0, 10).join(', ')}` : '', unlisted.length ? `present but not listed: ${unlisted.slice(0, 10).join(', ')}` : ''];
     throw new PackageRejectedError('file-list-mismatch', `the files in the package do not match ${MANIFEST_PATH} (${parts.filter(Boolean).join('; ')})`);
@@ -705,6 +790,20 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
     const entry = byName.get(file.path)!;
     if (entry.uncompressedSize !== file.size)
       throw new PackageRejectedError('checksum-mismatch', `${show(file.path)}: ${MANIFEST_PATH} says ${file.size} bytes, the ZIP entry holds ${entry.uncompressedSize}`);
+  }
+
+  // signature (verified by the caller, against its trusted keys)
+  let signature: string | null = null;
+  const signatureEntry = byName.get(SIGNATURE_PATH);
+  if (signatureEntry) {
+    const signatureTooLarge = () => new PackageRejectedError('signature-invalid', `${SIGNATURE_PATH} is larger than ${MAX_SIGNATURE_BYTES} bytes`);
+    if (signatureEntry.uncompressedSize > MAX_SIGNATURE_BYTES) throw signatureTooLarge();
+    const bytes = await inflateEntry(archive, signatureEntry, { limits, budget, entryCap: { bytes: MAX_SIGNATURE_BYTES, error: signatureTooLarge } });
+    try {
+      signature = new TextDecoder('utf-8', { fatal: true }).decode(bytes.content);
+    } catch {
+      throw new PackageRejectedError('signature-invalid', `${SIGNATURE_PATH} is not UTF-8 text`);
+    }
   }
 
   // definition
@@ -720,8 +819,9 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
     const entry = byName.get(file.path)!;
     const isDefinition = file.path === DEFINITION_PATH;
     const entryCap = isDefinition ? { bytes: limits.maxDefinitionBytes, error: definitionTooLarge } : undefined;
-    const { content, sha256 } = await inflateEntry(archive, entry, { limits, budget, entryCap });
-    if (content.length !== file.size)
+    const discard = !isDefinition && options.assets === 'verify';
+    const { content, sha256 } = await inflateEntry(archive, entry, { limits, budget, entryCap, discard });
+    if (!discard && content.length !== file.size)
       throw new PackageRejectedError('checksum-mismatch', `${show(file.path)}: ${MANIFEST_PATH} says ${file.size} bytes, the file has ${content.length}`);
     if (sha256 !== file.sha256) throw new PackageRejectedError('checksum-mismatch', `${show(file.path)}: sha256 does not match ${MANIFEST_PATH}`);
     if (isDefinition) {
@@ -736,6 +836,8 @@ export async function readPackage(zip: Buffer, limits: PackageLimits = DEFAULT_P
   return {
     manifest,
     definition,
+    manifestBytes: manifestBytes.content,
+    signature,
     assets: manifest.files.filter((file) => file.path !== DEFINITION_PATH).map((file) => ({ path: file.path, content: contents.get(file.path)! })),
   };
 }

@@ -1,0 +1,221 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DomainError } from '@lib/eventstore';
+import { Principal } from '@lib/auth';
+import { ProblemException, sortableId } from '@lib/platform';
+import { EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { PackagingConfig } from '../config';
+import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
+import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
+import { verifyPackageSignature } from '../packages/package-signing';
+import { ImportSettings } from './app.decider';
+import { ImportOrigin } from './app.events';
+import { AppsService } from './apps.service';
+import { proposePlan } from './binding-plan';
+import { DeploymentSettings, resolveSettingsBindings } from './deployment-settings';
+import { appVersions, appWithKey } from './projections';
+
+export interface ImportOptions {
+  acknowledgeCrossRegion: boolean;
+  allowUnsigned: boolean;
+  /** `upgrade`: the package is a new version of the app of the same key in this organization */
+  mode?: 'upgrade';
+  settings?: DeploymentSettings;
+  publish: boolean;
+}
+
+/**
+ * Import of a package: as a new app, or (mode=upgrade) as a new version of the app with the same app key.
+ * Order of checks: the package (hostile-input rules), its signature, the app's content by the API's own rules,
+ * the region, the app key, the deployment settings, then one append that creates (or upgrades), binds,
+ * applies the settings and publishes; any refusal creates nothing.
+ */
+@Injectable()
+export class AppImportService {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: PackagingConfig,
+    @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    private readonly apps: AppsService,
+  ) {}
+
+  private async read(zip: Buffer): Promise<ReadPackage> {
+    try {
+      // assets are verified and dropped: an app keeps its definition only, and memory stays at one archive
+      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+    } catch (error) {
+      if (error instanceof PackageRejectedError) {
+        throw new ProblemException(error.status, error.message, { code: error.code, ...(error.issues ? { issues: error.issues } : {}) });
+      }
+      throw error;
+    }
+  }
+
+  /** the origin from the verified signature; an unverified one only with allowUnsigned, and marked so */
+  private origin(pkg: ReadPackage, zip: Buffer, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
+    const check = verifyPackageSignature(pkg.signature, pkg.manifestBytes, this.packageKeys.trusted);
+    const { manifest } = pkg;
+    const common = {
+      sourceAppName: manifest.app.name,
+      sourceVersion: manifest.app.version,
+      exportedAt: manifest.exportedAt,
+      exportedBy: manifest.exportedBy,
+      packageSha256: createHash('sha256').update(zip).digest('hex'),
+    };
+    if (check.verified) {
+      const { source, appKey } = check.payload;
+      return {
+        appKey,
+        origin: {
+          ...common,
+          sourceOrganizationId: source.organizationId,
+          sourceOrganizationName: source.organizationName,
+          sourceRegion: source.region,
+          verified: true,
+          signerKeyId: check.kid,
+        },
+      };
+    }
+    const excusable = check.reason === 'unsigned' || check.reason === 'unknown-signer';
+    if (!excusable || !allowUnsigned) {
+      throw new DomainError(
+        'unprocessable',
+        excusable
+          ? `the package's origin cannot be verified (${check.detail}); import it with allowUnsigned=true to accept it as of unverified origin`
+          : `the package's signature is invalid (${check.detail}); it was changed after export or forged, and is refused`,
+        excusable ? 'origin-unverified' : 'signature-invalid',
+        { reason: check.reason },
+      );
+    }
+    return {
+      appKey: manifest.app.key ?? `key-${sortableId()}`,
+      origin: {
+        ...common,
+        sourceOrganizationId: manifest.source.organizationId,
+        sourceOrganizationName: manifest.source.organizationName,
+        sourceRegion: manifest.source.region,
+        verified: false,
+        signerKeyId: null,
+      },
+    };
+  }
+
+  async import(organizationId: string, principal: Principal, zip: Buffer, options: ImportOptions) {
+    const directory = await this.apps.authorize(organizationId, principal, 'apps.import', true);
+    const pkg = await this.read(zip);
+    const { manifest } = pkg;
+    const { origin: signed, appKey } = this.origin(pkg, zip, options.allowUnsigned);
+    const requirements = manifest.requirements.map(({ slot, kind }) => ({ slot, kind }));
+    this.apps.checkAppInput({ name: manifest.app.name, definition: pkg.definition, requirements });
+
+    const region = this.config.REGION;
+    const crossRegion = signed.sourceRegion !== region;
+    if (crossRegion && !options.acknowledgeCrossRegion) {
+      throw new DomainError(
+        'unprocessable',
+        `the package was exported in region ${signed.sourceRegion}; this stack serves ${region}. Import it with acknowledgeCrossRegion=true to proceed`,
+        'cross-region-not-acknowledged',
+        { sourceRegion: signed.sourceRegion },
+      );
+    }
+    const origin: ImportOrigin = { ...signed, crossRegion };
+
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    const existing = appWithKey(this.readModels.db, organizationId, appKey);
+    if (existing && options.mode !== 'upgrade') {
+      const current = await this.apps.app(organizationId, existing);
+      throw new DomainError(
+        'conflict',
+        `this organization already has this app (${existing}, version ${current.version}); import with mode=upgrade to make the package its next version`,
+        'upgrade-possible',
+        { appId: existing, currentVersion: current.version },
+      );
+    }
+    if (!existing && options.mode === 'upgrade') {
+      throw new DomainError('not_found', 'this organization has no app with the package\'s app key to upgrade; import without mode', 'nothing-to-upgrade');
+    }
+
+    const plan = proposePlan(
+      manifest.requirements.map((r) => ({ slot: r.slot, kind: r.kind, hint: r.hint ?? null })),
+      directory.resources.values(),
+    );
+    let apply: ImportSettings | undefined;
+    if (options.settings || options.publish) {
+      const resolved = resolveSettingsBindings(options.settings ?? {}, requirements, directory.resources);
+      apply = { ...resolved, publish: options.publish, resources: directory.resources };
+    }
+
+    if (existing) {
+      const before = await this.apps.app(organizationId, existing);
+      const state = await this.apps.handle(
+        existing,
+        { type: 'UpgradeApp', appKey, name: manifest.app.name, definition: pkg.definition, requirements, origin, plan, apply },
+        principal,
+        organizationId,
+      );
+      const kept = new Set(requirements.map((r) => r.slot));
+      return {
+        ...this.apps.view(state, directory),
+        upgrade: {
+          fromVersion: before.version,
+          addedSlots: requirements.filter((r) => !before.requirements.some((b) => b.slot === r.slot)).map((r) => r.slot),
+          removedSlots: before.requirements.filter((r) => !kept.has(r.slot)).map((r) => r.slot),
+          unboundSlots: requirements.filter((r) => !state.bindings.has(r.slot)).map((r) => r.slot),
+        },
+      };
+    }
+    const appId = `app-${sortableId()}`;
+    const state = await this.apps.handle(
+      appId,
+      { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply },
+      principal,
+      organizationId,
+    );
+    return this.apps.view(state, directory);
+  }
+
+  /** every version: who made it, when, and from which package (checksum and origin) */
+  async versions(organizationId: string, appId: string, principal: Principal) {
+    await this.apps.authorize(organizationId, principal, 'apps.read', false);
+    const app = await this.apps.app(organizationId, appId);
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    const items = appVersions(this.readModels.db, appId).map((row) => {
+      const origin = row.origin as Partial<ImportOrigin> | null;
+      return {
+        version: row.version,
+        change: row.change,
+        at: row.at,
+        by: row.actor,
+        current: row.version === app.version,
+        published: row.version === app.publishedVersion,
+        ...(row.restoredVersion !== null ? { restoredVersion: row.restoredVersion } : {}),
+        ...(origin
+          ? {
+              package: {
+                sha256: origin.packageSha256,
+                origin: {
+                  organizationId: origin.sourceOrganizationId,
+                  organizationName: origin.sourceOrganizationName,
+                  region: origin.sourceRegion,
+                  version: origin.sourceVersion,
+                  verified: origin.verified ?? false,
+                  ...(origin.verified ? { signerKeyId: origin.signerKeyId } : { note: 'unverified origin' }),
+                },
+              },
+            }
+          : {}),
+      };
+    });
+    return { appId, appKey: app.appKey, currentVersion: app.version, publishedVersion: app.publishedVersion, items };
+  }
+
+  /** restores an earlier version's content as a new version; bindings of slots it does not have are released */
+  async rollBack(organizationId: string, appId: string, principal: Principal, toVersion: number) {
+    const directory = await this.apps.authorize(organizationId, principal, 'apps.edit', true);
+    await this.apps.app(organizationId, appId);
+    return this.apps.view(await this.apps.handle(appId, { type: 'RollBackApp', toVersion }, principal, organizationId), directory);
+  }
+}
