@@ -5,13 +5,13 @@ import { createMessageBus } from '@lib/messaging';
 import { OrganizationModule } from './organization.module';
 import { OrganizationRuntime } from './organization.runtime';
 import { loadOrganizationConfig } from './config';
-import { SERVICE_REQUIRED_ENV, SERVICE_TOPICS } from './service';
+import { ORGANIZATION_TOPICS, SERVICE_REQUIRED_ENV } from './service';
 
 /** organization alone in its own process, talking to the other services only over Kafka */
 runMain('organization', async () => {
   requireEnv(process.env, SERVICE_REQUIRED_ENV, 'organization');
   const config = loadOrganizationConfig({ PORT: '3002', ...process.env });
-  const bus = createMessageBus(config, 'organization', SERVICE_TOPICS);
+  const bus = createMessageBus(config, 'organization', ORGANIZATION_TOPICS);
   const runtime = await OrganizationRuntime.open(config, bus, config.OPERATOR_TOKEN!);
 
   @Module({ imports: [PlatformModule, OrganizationModule.register(runtime)] })

@@ -8,6 +8,7 @@ import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
 import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
+import { AuditController } from './audit/audit.controller';
 
 registerOpenApiPaths(authzCheckOpenApi);
 
@@ -43,7 +44,7 @@ export class OrganizationModule {
     const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
     return {
       module: OrganizationModule,
-      controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],
+      controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController],
       providers: [
         { provide: ORGANIZATION_RUNTIME, useValue: runtime },
         { provide: AUTH_CONFIG, useValue: auth },

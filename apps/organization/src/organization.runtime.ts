@@ -11,6 +11,9 @@ import { toIntegrationMessage } from './organizations/organization.integration';
 import { handleIdentityMessage, parseIdentityMessage } from './directory/identity.consumer';
 import { OrganizationConfig } from './config';
 import { SecretBox } from './resources/secret-box';
+import { auditProjection } from './audit/audit.read-model';
+import { AuditRecorder } from './audit/audit-recorder';
+import { startAuditConsumers } from './audit/audit.consumers';
 
 export const ORGANIZATION_RUNTIME = Symbol('ORGANIZATION_RUNTIME');
 
@@ -38,7 +41,7 @@ export class OrganizationRuntime {
       snapshots: organizationSnapshots as SnapshotPolicy<unknown>,
     });
     this.knownUsers = new AggregateRepository(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
-    this.projections = new ProjectionRunner(store, readModels, organizationProjections, (e) =>
+    this.projections = new ProjectionRunner(store, readModels, [...organizationProjections, auditProjection], (e) =>
       logger('organization').error({ err: e }, 'projections stopped; restarting'),
     );
     this.relay = new OutboxRelay({
@@ -71,6 +74,8 @@ export class OrganizationRuntime {
       handle: observedHandler('organization', IDENTITY_EVENTS_TOPIC, (event) => handleIdentityMessage(this.knownUsers, event)),
       onDeadLetter: deadLetterLogger('organization', IDENTITY_EVENTS_TOPIC),
     });
+    const exists = async (id: string) => (await this.organizations.load(id)).state.exists;
+    await startAuditConsumers(this.bus, new AuditRecorder(this.store, this.config.REGION, exists));
   }
 
   /** publishing starts once every consumer in the process has subscribed */

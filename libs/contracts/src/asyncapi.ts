@@ -26,12 +26,15 @@ export function messageHeadersSchema(topic: CatalogTopic, type: string): JsonSch
   return {
     type: 'object',
     properties: {
-      [CLOUDEVENTS_HEADERS.id]: headerString('CloudEvents id: the envelope id (a UUID); receivers drop repeats by it', { format: 'uuid' }),
+      [CLOUDEVENTS_HEADERS.id]:
+        topic.producer === 'external'
+          ? headerString('CloudEvents id: unique per ce_source; a repeat is recorded once', { minLength: 1, maxLength: 200 })
+          : headerString('CloudEvents id: the envelope id (a UUID); receivers drop repeats by it', { format: 'uuid' }),
       [CLOUDEVENTS_HEADERS.source]: headerString(
-        'CloudEvents source: the producing service',
+        topic.producer === 'external' ? 'CloudEvents source: the producing service (named in the audit trail)' : 'CloudEvents source: the producing service',
         topic.producer === 'external' ? { minLength: 1 } : { const: cloudEventSource(topic.producer) },
       ),
-      [CLOUDEVENTS_HEADERS.type]: headerString('CloudEvents type', { const: topic.producer === 'external' ? type : cloudEventType(type) }),
+      [CLOUDEVENTS_HEADERS.type]: headerString('CloudEvents type', { const: cloudEventType(type) }),
       [CLOUDEVENTS_HEADERS.specversion]: headerString('CloudEvents spec version', { const: '1.0' }),
       [CLOUDEVENTS_HEADERS.time]: headerString('CloudEvents time: when the event occurred', { format: 'date-time' }),
       [CLOUDEVENTS_HEADERS.subject]: headerString('CloudEvents subject: the organization or user the event is about (also the record key)'),
@@ -68,7 +71,7 @@ export function asyncApiDocument(): JsonSchema {
         title: type,
         contentType: 'application/json',
         headers: messageHeadersSchema(topic, type),
-        payload: messagePayloadSchema(type, schema),
+        payload: topic.format === 'envelope' ? messagePayloadSchema(type, schema) : jsonSchemaOf(schema),
         bindings: { kafka: { key: { type: 'string', description: topic.key }, bindingVersion: '0.5.0' } },
       };
       channelMessages[type] = { $ref: `#/components/messages/${messageKey}` };

@@ -6,3 +6,4 @@ export * from './packaging.events.v1';
 export * from './cloudevents';
 export * from './catalog';
 export * from './asyncapi';
+export * from './audit.ingest.v1';

@@ -6,8 +6,8 @@ export interface RelayOptions {
   store: EventStore;
   bus: MessageBus;
   checkpoints: ReadModelDatabase;
-  /** integration message for a stored event, or null for events that stay private to the service */
-  toMessage: (event: RecordedEvent) => BusMessage | null;
+  /** integration message(s) for a stored event, or null for events that stay private to the service */
+  toMessage: (event: RecordedEvent) => BusMessage | BusMessage[] | null;
   /** delay before retrying after the bus refused a batch */
   retryDelayMs?: number;
   onError?: (error: unknown) => void;
@@ -61,7 +61,7 @@ export class OutboxRelay {
   }
 
   private async relay(events: RecordedEvent[]) {
-    const messages = events.map(this.options.toMessage).filter((m): m is BusMessage => m !== null);
+    const messages = events.flatMap((e) => this.options.toMessage(e) ?? []);
     if (messages.length > 0) await this.options.bus.publish(messages);
     this.options.checkpoints.saveCheckpoint(this.checkpointName, events[events.length - 1].position);
     this.published += messages.length;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CloudEvent, Kafka } from 'cloudevents';
 import { TOPIC_CATALOG } from '../catalog';
 import { Envelope, parseEnvelope, toBusMessage } from '../envelope';
+import { AUDIT_INGEST_TOPIC, parseAuditIngest } from '../audit.ingest.v1';
 import { organizationEventSchemas } from '../organization.events.v1';
 import { jsonSchemaOf } from '../asyncapi';
 import { baselineOf, schemaBreaks, TopicBaseline, topicBreaks } from './schema-compat';
@@ -35,9 +36,16 @@ describe.each(TOPIC_CATALOG.map((t) => [t.topic, t] as const))('%s', (topic, ent
     const { messages } = fixtures(topic);
     const types = new Set<string>();
     for (const m of messages) {
-      const parsed = parseEnvelope({ topic, ...m }, entry.schemas);
-      expect(parsed).toMatchObject({ ok: true });
-      if (parsed.ok) types.add(parsed.value.type);
+      if (entry.format === 'envelope') {
+        const parsed = parseEnvelope({ topic, ...m }, entry.schemas);
+        expect(parsed).toMatchObject({ ok: true });
+        if (parsed.ok) types.add(parsed.value.type);
+      } else {
+        expect(topic).toBe(AUDIT_INGEST_TOPIC);
+        const parsed = parseAuditIngest({ topic, ...m });
+        expect(parsed).toMatchObject({ ok: true });
+        if (parsed.ok) types.add('AuditEvent');
+      }
     }
     // every type of the baseline has an old record to prove it
     expect([...types].sort()).toEqual(Object.keys(baseline(topic).types).sort());
@@ -45,6 +53,11 @@ describe.each(TOPIC_CATALOG.map((t) => [t.topic, t] as const))('%s', (topic, ent
 
   it('records the current code writes are valid CloudEvents (binary mode) for the cloudevents library, and still carry the v1 headers', () => {
     const { messages } = fixtures(topic);
+    if (entry.format !== 'envelope') {
+      // written by other teams: their fixtures are CloudEvents for the SDK as they are
+      for (const m of messages) expect((Kafka.toEvent({ key: m.key, value: m.value, headers: m.headers } as never) as CloudEvent<unknown>).validate()).toBe(true);
+      return;
+    }
     for (const old of messages) {
       const envelope = JSON.parse(old.value) as Envelope;
       const record = toBusMessage(topic, envelope);
@@ -91,7 +104,7 @@ describe('a change that would break an older consumer fails the check', () => {
   });
 
   it('an envelope field changed', () => {
-    expect(topicBreaks(current, { ...current, envelope: { ...current.envelope, required: [...(current.envelope.required as string[]), 'correlationId'] } })).toEqual([
+    expect(topicBreaks(current, { ...current, envelope: { ...current.envelope!, required: [...(current.envelope!.required as string[]), 'correlationId'] } })).toEqual([
       'envelope.correlationId: now required, and older messages may lack it',
     ]);
   });

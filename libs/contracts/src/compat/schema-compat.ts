@@ -8,14 +8,15 @@ type JsonSchema = Record<string, unknown>;
 /** what a topic's contract is, frozen: the envelope and each event type's data, as JSON Schema */
 export interface TopicBaseline {
   topic: string;
-  envelope: JsonSchema;
+  /** null when the record value is the event's data itself (no envelope) */
+  envelope: JsonSchema | null;
   types: Record<string, JsonSchema>;
 }
 
 export function baselineOf(topic: CatalogTopic): TopicBaseline {
   return {
     topic: topic.topic,
-    envelope: jsonSchemaOf(envelopeSchema),
+    envelope: topic.format === 'envelope' ? jsonSchemaOf(envelopeSchema) : null,
     types: Object.fromEntries(Object.entries(topic.schemas).map(([type, schema]) => [type, jsonSchemaOf(schema)])),
   };
 }
@@ -70,7 +71,12 @@ export function schemaBreaks(previous: JsonSchema, next: JsonSchema, path = '(ro
 
 /** why the current topic contract breaks its frozen baseline; event types may be added, never removed or changed */
 export function topicBreaks(previous: TopicBaseline, next: TopicBaseline): string[] {
-  const breaks = schemaBreaks(previous.envelope, next.envelope, 'envelope');
+  const breaks =
+    previous.envelope && next.envelope
+      ? schemaBreaks(previous.envelope, next.envelope, 'envelope')
+      : previous.envelope === next.envelope
+        ? []
+        : ['envelope: added or removed'];
   for (const [type, schema] of Object.entries(previous.types)) {
     if (!(type in next.types)) {
       breaks.push(`${type}: removed, and older messages of this type would be dead-lettered`);
