@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { call, eventually, ROOT, ServiceProcess } from './processes';
 
 jest.setTimeout(300_000);
@@ -119,5 +120,68 @@ describe('integration events for internal services (real Kafka)', () => {
     });
     // one line per event id: the consumer drops repeats by ce_id
     expect(new Set(seen.map((l) => l.id)).size).toBe(seen.length);
+  });
+
+  it('an internal producer\'s audit event (kafkajs, CloudEvents binary mode) shows in the organization\'s audit once; a malformed one lands in the dead-letter topic with the reason', async () => {
+    const kafka = new Kafka({ clientId: 'e2e-app-studio', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    const dlqReader = kafka.consumer({ groupId: `e2e-dlq-${randomBytes(4).toString('hex')}` });
+    await producer.connect();
+    await dlqReader.connect();
+    try {
+      const eventId = `studio-${randomBytes(6).toString('hex')}`;
+      const record = (id: string, value: string) => ({
+        key: organizationId,
+        value,
+        headers: {
+          ce_id: id,
+          ce_source: '/services/app-studio',
+          ce_type: 'io.controlplane.AuditEvent',
+          ce_specversion: '1.0',
+          ce_time: '2026-11-30T12:00:00.000Z',
+          ce_subject: 'app:app-e2e',
+          'content-type': 'application/json',
+        },
+      });
+      const valid = JSON.stringify({ organizationId, actor: userId, action: 'app.deployed', subject: 'app:app-e2e', details: { environment: 'production' }, time: '2026-11-30T12:00:00.000Z' });
+      // the topic is created by the organization service at boot; the same event sent twice (a producer retry)
+      await producer.send({ topic: 'audit.ingest.v1', messages: [record(eventId, valid)] });
+      await producer.send({ topic: 'audit.ingest.v1', messages: [record(eventId, valid)] });
+      const malformedId = `studio-bad-${randomBytes(6).toString('hex')}`;
+      await producer.send({ topic: 'audit.ingest.v1', messages: [record(malformedId, JSON.stringify({ organizationId, action: 'Deployed' }))] });
+
+      const deadLetters: { ceId?: string; reason?: string }[] = [];
+      await dlqReader.subscribe({ topics: ['audit.ingest.v1.dlq'], fromBeginning: true });
+      await dlqReader.run({
+        eachMessage: async ({ message }) => {
+          deadLetters.push({ ceId: message.headers?.ce_id?.toString(), reason: message.headers?.['dead-letter-reason']?.toString() });
+        },
+      });
+
+      const entries = await eventually(async () => {
+        const res = await call(organization.url, 'GET', `/v1/organizations/${organizationId}/audit?action=app.deployed`, op);
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeGreaterThan(0);
+        return res.body.items;
+      }, 60_000).catch((error) => {
+        throw new Error(`${error}\norganization output:\n${organization.output.slice(-4000)}`);
+      });
+      const dead = await eventually(async () => {
+        const found = deadLetters.find((d) => d.ceId === malformedId);
+        expect(found).toBeDefined();
+        return found!;
+      }, 60_000);
+      expect(dead.reason).toMatch(/^invalid AuditEvent: /);
+      expect(dead.reason).toContain('actor: Required');
+      // the duplicate was consumed before the malformed record (same key, same partition): recorded once
+      const again = await call(organization.url, 'GET', `/v1/organizations/${organizationId}/audit?action=app.deployed`, op);
+      expect(again.body.items).toEqual(entries);
+      expect(entries).toEqual([
+        { at: '2026-11-30T12:00:00.000Z', actor: userId, action: 'app.deployed', subject: 'app:app-e2e', details: { environment: 'production' }, source: '/services/app-studio', eventId },
+      ]);
+    } finally {
+      await dlqReader.disconnect();
+      await producer.disconnect();
+    }
   });
 });

@@ -11,13 +11,15 @@ import {
 } from '@lib/contracts';
 import { AuditRecorder, deadLetter } from './audit-recorder';
 
-const GROUP = 'organization-audit';
+/** one consumer group per topic: kafkajs members of one group must subscribe to the same topics */
+const INGEST_GROUP = 'organization-audit-ingest';
+const PACKAGING_GROUP = 'organization-audit-packaging';
 
 /** audit.ingest.v1 → the organization's trail, attributed to the record's ce_source; refusals are dead letters */
 export async function handleAuditIngest(recorder: AuditRecorder, bus: MessageBus, event: AuditIngestEvent, message: Parameters<typeof deadLetter>[3]) {
   const refusal = await recorder.refusal(event.data.organizationId);
   if (refusal) {
-    await deadLetter(bus, AUDIT_INGEST_TOPIC, GROUP, message, refusal);
+    await deadLetter(bus, AUDIT_INGEST_TOPIC, INGEST_GROUP, message, refusal);
     deadLetterLogger('organization', AUDIT_INGEST_TOPIC)(message, refusal);
     return;
   }
@@ -41,7 +43,7 @@ export async function startAuditConsumers(bus: MessageBus, recorder: AuditRecord
   await consume({
     bus,
     topic: AUDIT_INGEST_TOPIC,
-    group: GROUP,
+    group: INGEST_GROUP,
     parse: parseAuditIngest,
     handle: (event, message) => handleAuditIngest(recorder, bus, event, message),
     onDeadLetter: deadLetterLogger('organization', AUDIT_INGEST_TOPIC),
@@ -49,7 +51,7 @@ export async function startAuditConsumers(bus: MessageBus, recorder: AuditRecord
   await consume({
     bus,
     topic: PACKAGING_EVENTS_TOPIC,
-    group: GROUP,
+    group: PACKAGING_GROUP,
     parse: (message) => parseEnvelope(message, packagingEventSchemas),
     handle: observedHandler('organization', PACKAGING_EVENTS_TOPIC, (event: PackagingIntegrationEvent) => handlePackagingAudit(recorder, event)),
     onDeadLetter: deadLetterLogger('organization', PACKAGING_EVENTS_TOPIC),
