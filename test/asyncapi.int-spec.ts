@@ -23,8 +23,10 @@ describe('AsyncAPI document (the integration-event catalog)', () => {
       const channel = document!.channels().all().find((c) => c.address() === topic.topic)!;
       expect(channel.messages().all().map((m) => m.name()).sort()).toEqual(Object.keys(topic.schemas).sort());
       for (const message of channel.messages().all()) {
-        // the payload pins the envelope's type and carries the data schema; the headers require the CloudEvents binding
-        expect(message.payload()!.properties()!.type.const()).toBe(message.name());
+        // an envelope's payload pins its type; the headers require the CloudEvents binding and pin ce_type
+        if (topic.format === 'envelope') expect(message.payload()!.properties()!.type.const()).toBe(message.name());
+        else expect(Object.keys(message.payload()!.properties()!).sort()).toEqual(['action', 'actor', 'details', 'organizationId', 'subject', 'time']);
+        expect(message.headers()!.properties()!.ce_type.const()).toBe(`io.controlplane.${message.name()}`);
         expect(message.headers()!.required()).toEqual(expect.arrayContaining(['ce_id', 'ce_source', 'ce_type', 'ce_specversion', 'ce_time', 'ce_subject', 'content-type']));
         expect(message.bindings().get('kafka')!.value().key).toMatchObject({ type: 'string' });
       }
