@@ -1,4 +1,9 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { consume, MessageBus } from '@lib/messaging';
+import { EventStore } from '@lib/eventstore';
+import { EVENT_STORE, MESSAGE_BUS, SERVICE_CONFIG } from '@lib/service-kit';
+import { OrganizationConfig } from '../config';
+import { OrganizationRepository } from '../organizations/organization.repository';
 import { deadLetterLogger, logger, observedHandler } from '@lib/platform';
 import {
   AUDIT_INGEST_TOPIC,
@@ -56,4 +61,24 @@ export async function startAuditConsumers(bus: MessageBus, recorder: AuditRecord
     handle: observedHandler('organization', PACKAGING_EVENTS_TOPIC, (event: PackagingIntegrationEvent) => handlePackagingAudit(recorder, event)),
     onDeadLetter: deadLetterLogger('organization', PACKAGING_EVENTS_TOPIC),
   });
+}
+
+/**
+ * Subscribes the audit consumers in their own consumer groups (the kit subscribes its declared consumers in
+ * the service's group; kafkajs members of one group must subscribe to the same topics). Like the kit's
+ * consumers, they subscribe in onModuleInit, before any relay publishes.
+ */
+@Injectable()
+export class AuditConsumers implements OnModuleInit {
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SERVICE_CONFIG) private readonly config: OrganizationConfig,
+    private readonly organizations: OrganizationRepository,
+  ) {}
+
+  async onModuleInit() {
+    const exists = async (id: string) => (await this.organizations.load(id)).state.exists;
+    await startAuditConsumers(this.bus, new AuditRecorder(this.store, this.config.REGION, exists));
+  }
 }
