@@ -19,6 +19,9 @@ import { ResourcesService } from './resources/resources.service';
 import { SecretBox } from './resources/secret-box';
 import { KnownUserRepository } from './directory/known-user.repository';
 import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
+import { AuditController } from './audit/audit.controller';
+import { AuditConsumers } from './audit/audit.consumers';
+import { auditProjection } from './audit/audit.read-model';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -45,8 +48,8 @@ export class OrganizationModule {
       {
         module: OrganizationModule,
         name: 'organization',
-        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],
-        projections: organizationProjections,
+        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController],
+        projections: [...organizationProjections, auditProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
         providers: [
@@ -75,6 +78,7 @@ export class OrganizationModule {
           OrganizationsService,
           ResourcesService,
           IdentityEventsConsumer,
+          AuditConsumers,
           AuthzCheckRoute,
           ForwardAuthRoute,
         ],

@@ -89,14 +89,27 @@ describe('valid messages', () => {
       topic: ORGANIZATION_EVENTS_TOPIC,
       key: ORG,
       value: JSON.stringify(memberAdded),
-      headers: { 'event-id': EVENT_ID, 'event-type': 'MemberAdded', 'schema-version': '1', 'correlation-id': 'corr-1' },
+      headers: {
+        ce_id: EVENT_ID,
+        ce_source: '/services/organization',
+        ce_type: 'io.controlplane.MemberAdded',
+        ce_specversion: '1.0',
+        ce_time: '2025-03-10T12:00:00.000Z',
+        ce_subject: ORG,
+        'content-type': 'application/json',
+        'event-id': EVENT_ID,
+        'event-type': 'MemberAdded',
+        'schema-version': '1',
+        'correlation-id': 'corr-1',
+      },
     });
     expect(parseEnvelope(bus, organizationEventSchemas)).toStrictEqual({ ok: true, value: memberAdded });
   });
 
   it('toBusMessage leaves out the correlation-id header when there is none', () => {
     const bus = toBusMessage(IDENTITY_EVENTS_TOPIC, userRegistered as never);
-    expect(bus.headers).toEqual({ 'event-id': EVENT_ID, 'event-type': 'UserRegistered', 'schema-version': '1' });
+    expect(bus.headers).not.toHaveProperty('correlation-id');
+    expect(bus.headers).toMatchObject({ 'event-id': EVENT_ID, 'event-type': 'UserRegistered', 'schema-version': '1', ce_subject: 'u-bob' });
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BusMessage } from '@lib/messaging';
+import { cloudEventHeaders } from './cloudevents';
 
 /**
  * Every integration event travels as this JSON envelope. `subject` is the ordering key (organization or
@@ -31,6 +32,8 @@ export function toBusMessage(topic: string, envelope: Envelope): BusMessage {
     key: envelope.subject,
     value: JSON.stringify(envelope),
     headers: {
+      ...cloudEventHeaders(envelope),
+      // the v1 headers, kept for one version so running consumers keep working (deprecated: read ce_*)
       'event-id': envelope.id,
       'event-type': envelope.type,
       'schema-version': String(envelope.schemaVersion),

@@ -6,8 +6,8 @@ export interface RelayOptions {
   store: EventStore;
   bus: MessageBus;
   checkpoints: ReadModelDatabase;
-  /** integration message for a stored event, or null for events that stay private to the service */
-  toMessage: (event: RecordedEvent) => BusMessage | null;
+  /** integration message(s) for a stored event, or null for events that stay private to the service */
+  toMessage: (event: RecordedEvent) => BusMessage | BusMessage[] | null;
   /** delay before retrying after the bus refused a batch */
   retryDelayMs?: number;
   onError?: (error: unknown) => void;
@@ -129,7 +129,7 @@ export class OutboxRelay {
   }
 
   private async relay(events: RecordedEvent[]) {
-    const messages = events.map(this.options.toMessage).filter((m): m is BusMessage => m !== null);
+    const messages = events.flatMap((e) => this.options.toMessage(e) ?? []);
     const leadership = this.options.leadership;
     if (leadership && !leadership.holds(this.checkpointName)) throw new Error('relay lease lost');
     if (messages.length > 0) await this.options.bus.publish(messages);

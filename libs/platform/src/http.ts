@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { configureLogger } from './observability';
 import { instrumentHttp, PinoNestLogger } from './instrumentation';
+import { serveAsyncApi } from './asyncapi-route';
 
 export interface HttpAppOptions {
   title: string;
@@ -70,6 +71,7 @@ export function configureHttpApp(app: INestApplication, title: string): OpenAPIO
   app.enableShutdownHooks();
   const document = openApiDocument(app, title);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
+  serveAsyncApi(app);
   return document;
 }
 

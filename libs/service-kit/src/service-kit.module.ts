@@ -26,8 +26,8 @@ export interface ServiceDescription {
   /** repositories, services, consumers, anything else the service owns */
   providers?: Provider[];
   projections?: readonly Projection[];
-  /** the integration mapper: the bus message of a stored event, or null for an internal one */
-  integration: (event: RecordedEvent) => BusMessage | null;
+  /** the integration mapper: the bus message(s) of a stored event, or null for an internal one */
+  integration: (event: RecordedEvent) => BusMessage | BusMessage[] | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   consumers?: ConsumerDescription<any>[];
 }

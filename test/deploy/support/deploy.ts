@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { REGIONS } from '@lib/contracts';
 import { SERVICE_REQUIRED_ENV as IDENTITY_ENV, SERVICE_TOPICS as IDENTITY_TOPICS } from '../../../apps/identity/src/service';
-import { SERVICE_REQUIRED_ENV as ORGANIZATION_ENV, SERVICE_TOPICS as ORGANIZATION_TOPICS } from '../../../apps/organization/src/service';
+import { SERVICE_REQUIRED_ENV as ORGANIZATION_ENV, ORGANIZATION_TOPICS } from '../../../apps/organization/src/service';
 import { SERVICE_REQUIRED_ENV as PACKAGING_ENV, SERVICE_TOPICS as PACKAGING_TOPICS } from '../../../apps/app-packaging/src/service';
 import { findResource, K8sObject, Rendered, renderKustomization } from './kustomize';
 

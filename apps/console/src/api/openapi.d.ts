@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/package-signing-keys.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public key this stack signs app packages with (a JWKS; each key carries its region). Other regions list it in PACKAGE_TRUSTED_KEYS to verify packages exported here */
+        get: operations["PackageKeysController_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -133,6 +150,59 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/authz/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forward authentication for a gateway (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
+         * @description Decides the original request named by X-Original-Method/X-Original-URI (nginx) or X-Forwarded-Method/X-Forwarded-Uri (Traefik, Envoy), or by the path after /v1/authz/forward (Envoy path_prefix), with the caller's bearer token, from current state.
+         */
+        get: operations["forwardAuth_get"];
+        /**
+         * Forward authentication for a gateway (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
+         * @description Decides the original request named by X-Original-Method/X-Original-URI (nginx) or X-Forwarded-Method/X-Forwarded-Uri (Traefik, Envoy), or by the path after /v1/authz/forward (Envoy path_prefix), with the caller's bearer token, from current state.
+         */
+        put: operations["forwardAuth_put"];
+        /**
+         * Forward authentication for a gateway (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
+         * @description Decides the original request named by X-Original-Method/X-Original-URI (nginx) or X-Forwarded-Method/X-Forwarded-Uri (Traefik, Envoy), or by the path after /v1/authz/forward (Envoy path_prefix), with the caller's bearer token, from current state.
+         */
+        post: operations["forwardAuth_post"];
+        /**
+         * Forward authentication for a gateway (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
+         * @description Decides the original request named by X-Original-Method/X-Original-URI (nginx) or X-Forwarded-Method/X-Forwarded-Uri (Traefik, Envoy), or by the path after /v1/authz/forward (Envoy path_prefix), with the caller's bearer token, from current state.
+         */
+        delete: operations["forwardAuth_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Forward authentication for a gateway (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)
+         * @description Decides the original request named by X-Original-Method/X-Original-URI (nginx) or X-Forwarded-Method/X-Forwarded-Uri (Traefik, Envoy), or by the path after /v1/authz/forward (Envoy path_prefix), with the caller's bearer token, from current state.
+         */
+        patch: operations["forwardAuth_patch"];
+        trace?: never;
+    };
+    "/v1/authz/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The route table forward-auth decides with: each route's callers and, for organization routes, the permission */
+        get: operations["AuthzController_routes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -395,7 +465,42 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Publish the current version, or the version given in the body */
         post: operations["AppsController_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/apps/{appId}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: an earlier version's content becomes a new version */
+        post: operations["AppsController_rollBack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/apps/{appId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the app: who, when, and from which package (checksum and origin) */
+        get: operations["AppsController_versions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -411,7 +516,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import an app package (ZIP) into this organization: a new app that needs configuration, with a binding plan */
+        /** Import an app package (ZIP): a new app (or, with mode=upgrade, the next version of the app with the same key), bound, configured and published in one call when settings are given */
         post: operations["AppsController_import"];
         delete?: never;
         options?: never;
@@ -426,8 +531,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every change, newest first (Admin) */
+        /** Every change, newest first, filtered by action, actor, subject and time (Admin) */
         get: operations["OrganizationsController_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail as JSON Lines, newest first, with the same filters and paging (Admin); the next page's cursor is in the x-next-cursor header */
+        get: operations["AuditController_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -814,6 +936,14 @@ export interface components {
             /** @description bind every slot to its best suggestion from the binding plan */
             useSuggestions?: boolean;
         };
+        PublishDto: {
+            /** @description the version to publish (default: the current one) */
+            version?: number;
+        };
+        RollBackDto: {
+            /** @description the earlier version whose content becomes a new version */
+            version: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -824,6 +954,23 @@ export interface components {
 export type $defs = Record<string, never>;
 export interface operations {
     IdentityController_jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PackageKeysController_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -1077,6 +1224,263 @@ export interface operations {
         };
     };
     MetricsController_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forwardAuth_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-Method"?: string;
+                "X-Original-URI"?: string;
+                "X-Forwarded-Method"?: string;
+                "X-Forwarded-Uri"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description allowed; for a user, X-User-Id, X-Organization-Id (organization routes), X-Role and X-Region for the upstream */
+            200: {
+                headers: {
+                    "X-User-Id"?: string;
+                    "X-Organization-Id"?: string;
+                    "X-Role"?: string;
+                    "X-Region"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the original request is missing or inconsistent (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or bad bearer token (problem details, WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description denied (problem details naming the permission; X-Authz-Permission, X-Authz-Reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forwardAuth_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-Method"?: string;
+                "X-Original-URI"?: string;
+                "X-Forwarded-Method"?: string;
+                "X-Forwarded-Uri"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description allowed; for a user, X-User-Id, X-Organization-Id (organization routes), X-Role and X-Region for the upstream */
+            200: {
+                headers: {
+                    "X-User-Id"?: string;
+                    "X-Organization-Id"?: string;
+                    "X-Role"?: string;
+                    "X-Region"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the original request is missing or inconsistent (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or bad bearer token (problem details, WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description denied (problem details naming the permission; X-Authz-Permission, X-Authz-Reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forwardAuth_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-Method"?: string;
+                "X-Original-URI"?: string;
+                "X-Forwarded-Method"?: string;
+                "X-Forwarded-Uri"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description allowed; for a user, X-User-Id, X-Organization-Id (organization routes), X-Role and X-Region for the upstream */
+            200: {
+                headers: {
+                    "X-User-Id"?: string;
+                    "X-Organization-Id"?: string;
+                    "X-Role"?: string;
+                    "X-Region"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the original request is missing or inconsistent (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or bad bearer token (problem details, WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description denied (problem details naming the permission; X-Authz-Permission, X-Authz-Reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forwardAuth_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-Method"?: string;
+                "X-Original-URI"?: string;
+                "X-Forwarded-Method"?: string;
+                "X-Forwarded-Uri"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description allowed; for a user, X-User-Id, X-Organization-Id (organization routes), X-Role and X-Region for the upstream */
+            200: {
+                headers: {
+                    "X-User-Id"?: string;
+                    "X-Organization-Id"?: string;
+                    "X-Role"?: string;
+                    "X-Region"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the original request is missing or inconsistent (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or bad bearer token (problem details, WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description denied (problem details naming the permission; X-Authz-Permission, X-Authz-Reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forwardAuth_patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Original-Method"?: string;
+                "X-Original-URI"?: string;
+                "X-Forwarded-Method"?: string;
+                "X-Forwarded-Uri"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description allowed; for a user, X-User-Id, X-Organization-Id (organization routes), X-Role and X-Region for the upstream */
+            200: {
+                headers: {
+                    "X-User-Id"?: string;
+                    "X-Organization-Id"?: string;
+                    "X-Role"?: string;
+                    "X-Region"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the original request is missing or inconsistent (problem details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or bad bearer token (problem details, WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description denied (problem details naming the permission; X-Authz-Permission, X-Authz-Reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuthzController_routes: {
         parameters: {
             query?: never;
             header?: never;
@@ -1520,6 +1924,54 @@ export interface operations {
             };
             cookie?: never;
         };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AppsController_rollBack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                appId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollBackDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AppsController_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                appId: string;
+            };
+            cookie?: never;
+        };
         requestBody?: never;
         responses: {
             200: {
@@ -1535,8 +1987,17 @@ export interface operations {
             query?: {
                 /** @description required to import a package exported in another region */
                 acknowledgeCrossRegion?: boolean;
+                /** @description accept a package that is unsigned or signed by a key this stack does not trust; its versions then say "unverified origin" */
+                allowUnsigned?: boolean;
+                /** @description make the package the next version of the app with the same app key in this organization */
+                mode?: "upgrade";
+                /** @description publish in the same call (every slot must end up validly bound) */
+                publish?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description deployment settings (docs/deployment-settings.md), JSON or base64 of JSON */
+                "x-deployment-settings"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1562,6 +2023,49 @@ export interface operations {
                 /** @description opaque cursor from the previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description an action (`member.role_changed`), or a prefix ending in `.*` (`app.*`) */
+                action?: string;
+                /** @description who did it: a user id, `operator`, or `system:<name>` */
+                actor?: string;
+                /** @description what it was done to, `kind:id` */
+                subject?: string;
+                /** @description entries at or after this instant (ISO 8601) */
+                from?: string;
+                /** @description entries before this instant (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description an action (`member.role_changed`), or a prefix ending in `.*` (`app.*`) */
+                action?: string;
+                /** @description who did it: a user id, `operator`, or `system:<name>` */
+                actor?: string;
+                /** @description what it was done to, `kind:id` */
+                subject?: string;
+                /** @description entries at or after this instant (ISO 8601) */
+                from?: string;
+                /** @description entries before this instant (ISO 8601) */
+                to?: string;
             };
             header?: never;
             path: {

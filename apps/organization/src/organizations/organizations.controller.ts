@@ -10,6 +10,7 @@ import {
   RenameOrganizationDto,
   SuspendOrganizationDto,
 } from './organization.dto';
+import { AuditQueryDto } from '../audit/audit.dto';
 
 
 @ApiTags('organizations')
@@ -127,10 +128,11 @@ export class OrganizationsController {
   @Get(':id/audit')
   @OrgPermission('audit.read')
   @Auth('user', 'operator')
-  @ApiOperation({ summary: 'Every change, newest first (Admin)' })
-  async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
+  @ApiOperation({ summary: 'Every change, newest first, filtered by action, actor, subject and time (Admin)' })
+  async audit(@Param('id') id: string, @Query() query: AuditQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'audit.read');
-    return this.organizations.audit(id, query.cursor, query.limit ?? 50);
+    const { cursor, limit, ...filter } = query;
+    return this.organizations.audit(id, filter, cursor, limit ?? 50);
   }
 }
 

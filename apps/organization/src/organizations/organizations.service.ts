@@ -10,7 +10,7 @@ import { SecretBox } from '../resources/secret-box';
 import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { organizationStream } from './organization.events';
-import { describeAuditEntry } from './audit';
+import { AuditFilter, queryAudit } from '../audit/audit.read-model';
 
 type CommandBody = OrganizationCommand extends infer C ? (C extends OrganizationCommand ? Omit<C, 'at' | 'actor'> : never) : never;
 
@@ -167,21 +167,9 @@ export class OrganizationsService {
     return row.orgId;
   }
 
-  async audit(organizationId: string, cursor: string | undefined, limit: number) {
-    const from = cursor === undefined ? undefined : Number(cursor);
-    if (from !== undefined && (!Number.isInteger(from) || from < 0)) {
-      throw new DomainError('invalid', 'the cursor is not valid', 'invalid-cursor');
-    }
-    const events: RecordedEvent[] = await this.store.readStream(organizationStream(organizationId), {
-      direction: 'backwards',
-      fromRevision: from,
-      maxCount: limit + 1,
-    });
-    const page = events.slice(0, limit);
-    return {
-      items: page.map(describeAuditEntry),
-      nextCursor: events.length > limit ? String(events[limit].revision) : null,
-    };
+  /** the audit trail read model (the organization's own changes and what other services recorded), newest first */
+  audit(organizationId: string, filter: AuditFilter, cursor: string | undefined, limit: number) {
+    return queryAudit(this.readModels.db, organizationId, filter, cursor, limit);
   }
 
   /** for the gateway: decided from the write model's current state, whatever any token says */
