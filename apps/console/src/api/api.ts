@@ -72,7 +72,7 @@ export const api = {
     ok<App>(client.PUT('/v1/organizations/{id}/apps/{appId}/bindings/{slot}', { params: { path: { id: o, appId, slot } }, body: { resourceId } })),
   useSuggestions: (o: string, appId: string) =>
     ok<App>(client.PUT('/v1/organizations/{id}/apps/{appId}/bindings', { params: { path: { id: o, appId } }, body: { useSuggestions: true } })),
-  publish: (o: string, appId: string) => ok<App>(client.POST('/v1/organizations/{id}/apps/{appId}/publish', { params: { path: { id: o, appId } } })),
+  publish: (o: string, appId: string) => ok<App>(client.POST('/v1/organizations/{id}/apps/{appId}/publish', { params: { path: { id: o, appId } }, body: {} })),
   exportApp: (o: string, appId: string) => ok<ExportResponse>(client.POST('/v1/organizations/{id}/apps/{appId}/exports', { params: { path: { id: o, appId } } })),
   download: async (o: string, appId: string, exportId: string): Promise<{ blob: Blob; fileName: string }> => {
     const { response } = await client.GET('/v1/organizations/{id}/apps/{appId}/exports/{exportId}/download', {
