@@ -6,3 +6,6 @@ export * from './subscription';
 export * from './sqlite/sqlite.event-store';
 export * from './kurrentdb/kurrentdb.event-store';
 export * from './event-store.factory';
+export * from './async';
+export * from './catch-up';
+export * from './checkpointed-processor';

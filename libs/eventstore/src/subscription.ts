@@ -1,3 +1,4 @@
+import { sleep } from './async';
 import { EventStore, SubscribeOptions, Subscription } from './event-store.port';
 
 export interface PollingOptions {
@@ -13,20 +14,16 @@ export interface PollingOptions {
 export function pollingSubscription(store: EventStore, options: SubscribeOptions, polling: PollingOptions): Subscription {
   let position = options.after ?? 0;
   let running = true;
-  let wake: (() => void) | null = null;
+  let wake: AbortController | null = null;
   const batchSize = options.batchSize ?? 500;
-  const unregister = polling.onAppend?.(() => wake?.());
+  const unregister = polling.onAppend?.(() => wake?.abort());
 
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, polling.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const nap = async () => {
+    if (!running) return;
+    wake = new AbortController();
+    await sleep(polling.pollIntervalMs, wake.signal);
+    wake = null;
+  };
 
   // a failed read or a failed handler ends the subscription (as the port says); the owner restarts it
   const loop = (async () => {
@@ -40,7 +37,7 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
           return;
         }
         if (batch.length === 0) {
-          await sleep();
+          await nap();
           continue;
         }
         try {
@@ -63,7 +60,7 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
     },
     async stop() {
       running = false;
-      wake?.();
+      wake?.abort();
       unregister?.();
       await loop;
     },

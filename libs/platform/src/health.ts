@@ -1,4 +1,5 @@
 import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { withTimeout } from '@lib/eventstore';
 import { scrape } from './observability';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -41,7 +42,7 @@ export class HealthController {
       this.registry.entries().map(([name, check]) => async (): Promise<HealthIndicatorResult> => {
         const indicator = this.indicator.check(name);
         try {
-          const details = await withTimeout(check(), 2000);
+          const details = await withTimeout(check(), 2000, 'no answer in 2000 ms');
           return indicator.up(details ?? {});
         } catch (error) {
           return indicator.down({ reason: (error as Error).message });
@@ -49,22 +50,6 @@ export class HealthController {
       }),
     );
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
 
 /** Prometheus metrics of this process */

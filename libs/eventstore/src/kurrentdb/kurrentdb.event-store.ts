@@ -22,6 +22,7 @@ import {
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
+import { sleep } from '../async';
 import {
   allPosition,
   describeEndpoint,
@@ -215,18 +216,7 @@ export class KurrentDbEventStore implements EventStore {
     let position = options.after ?? 0;
     let running = true;
     let current: AllStreamSubscription | null = null;
-    let wake: (() => void) | null = null;
-
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
+    const stopping = new AbortController();
 
     /** one server subscription from `position`; resolves false when the handler failed (the end) */
     const follow = async (): Promise<boolean> => {
@@ -271,7 +261,7 @@ export class KurrentDbEventStore implements EventStore {
     const loop = (async () => {
       while (running) {
         if (!(await follow())) return;
-        if (running) await sleep(this.resubscribeDelayMs); // lost connection: resubscribe from `position`
+        if (running) await sleep(this.resubscribeDelayMs, stopping.signal); // lost connection: resubscribe from `position`
       }
     })();
 
@@ -281,7 +271,7 @@ export class KurrentDbEventStore implements EventStore {
       },
       stop: async () => {
         running = false;
-        wake?.();
+        stopping.abort();
         if (current) await closeSubscription(current);
         await loop;
         this.subscriptions.delete(subscription);

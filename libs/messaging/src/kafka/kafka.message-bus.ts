@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ClientKafka, KafkaContext, KafkaLogger, KafkaOptions, KafkaParser, ServerKafka } from '@nestjs/microservices';
 import { Admin, IHeaders, IMemberAssignment, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
+import { Backoff, sleep, withTimeout } from '@lib/eventstore';
 import { BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
 import { OffsetCommitter } from './offset-committer';
 
@@ -167,14 +168,6 @@ function explainMissingTopic(error: unknown, topics: string[]): unknown {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * MessageBus over Kafka, built on @nestjs/microservices' Kafka transport (kafkajs underneath), events only.
  *
@@ -205,7 +198,8 @@ export class KafkaMessageBus implements MessageBus {
   private probe: { admin: Admin; connected: Promise<void> } | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly sleepers = new Set<() => void>();
+  /** aborted by close(): cuts retry backoffs short */
+  private readonly closingSignal = new AbortController();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | null = null;
   private readonly retry: RetryOptions;
@@ -367,18 +361,16 @@ export class KafkaMessageBus implements MessageBus {
       value: text(raw.value),
       headers: headersToStrings(raw.headers),
     });
-    const initialDelay = this.options.handlerRetry?.initialDelayMs ?? 100;
-    const maxDelay = this.options.handlerRetry?.maxDelayMs ?? 5000;
-    let delay = initialDelay;
+    const backoff = this.handlerBackoff();
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(read());
         break;
       } catch (error) {
         if (this.state !== 'open') return;
+        const delay = backoff.next();
         this.reportHandlerError(error, { message: read(), group, partition, offset: raw.offset, attempt, retryInMs: delay });
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, maxDelay);
+        await sleep(delay, this.closingSignal.signal);
         if (this.state !== 'open') return;
         // keeps the group membership alive while retrying; throws if the group rebalances, and then kafkajs
         // rejoins and redelivers from the committed offset (whoever owns the partition next)
@@ -387,6 +379,10 @@ export class KafkaMessageBus implements MessageBus {
     }
     // handled (also when it succeeded while the bus started closing: close() flushes it)
     committer.handled(context.getConsumer(), partition, raw.offset);
+  }
+
+  private handlerBackoff(): Backoff {
+    return new Backoff({ initialMs: this.options.handlerRetry?.initialDelayMs ?? 100, maxMs: this.options.handlerRetry?.maxDelayMs ?? 5000 });
   }
 
   private reportCommitError(group: string, topic: string, error: unknown, offsets: { partition: number; offset: string }[]) {
@@ -407,19 +403,6 @@ export class KafkaMessageBus implements MessageBus {
       `handler of group ${failure.group} failed on ${failure.message.topic}[${failure.partition}]@${failure.offset} ` +
         `(attempt ${failure.attempt}): ${reason}; retrying in ${failure.retryInMs} ms`,
     );
-  }
-
-  /** a backoff that close() cuts short */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
   }
 
   // ------------------------------------------------------------------ admin
@@ -462,7 +445,7 @@ export class KafkaMessageBus implements MessageBus {
         if (Date.now() > deadline) throw error;
       }
       if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 
@@ -528,7 +511,7 @@ export class KafkaMessageBus implements MessageBus {
 
   private async shutdown() {
     this.state = 'closing';
-    for (const wake of [...this.sleepers]) wake();
+    this.closingSignal.abort();
     // handlers still running finish, then their offsets are committed while the consumers are still running
     await Promise.allSettled([...this.inFlight]);
     // bounded: a broker that does not answer must not hold close() up (what is not committed is delivered again)
