@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EventStore, NewEvent } from '@lib/eventstore';
+import type { EventStore, NewEvent, StreamAppend } from '@lib/eventstore';
 import { currentContext, logger, metrics, runWithContext } from './observability';
 
 const ID = /^[\w.:-]{1,128}$/;
@@ -56,6 +56,20 @@ export function observedEventStore(store: EventStore, service: string): EventSto
           const result = await target.append(stream, enriched, options);
           counter.inc(events.length);
           return result;
+        };
+      }
+      if (property === 'appendMany') {
+        return async (appends: StreamAppend[]) => {
+          const ctx = currentContext();
+          const enriched = ctx
+            ? appends.map((a) => ({
+                ...a,
+                events: a.events.map((e) => ({ ...e, metadata: { correlationId: ctx.correlationId, ...(e.metadata ?? {}) } })),
+              }))
+            : appends;
+          const results = await target.appendMany(enriched);
+          counter.inc(appends.reduce((n, a) => n + a.events.length, 0));
+          return results;
         };
       }
       const value = Reflect.get(target, property, receiver);
