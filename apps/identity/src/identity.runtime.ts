@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
+import { deadLetterLogger, logger, metrics, observedBatchHandler, observedEventStore, onScrape } from '@lib/platform';
 import { AggregateRepository, EventStore, ReadModelDatabase, createEventStore } from '@lib/eventstore';
-import { consume, MessageBus, OutboxRelay } from '@lib/messaging';
+import { consumeBatches, MessageBus, OutboxRelay } from '@lib/messaging';
 import { inProcessKeySet } from '@lib/auth';
-import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent } from '@lib/contracts';
 import { IdentityConfig } from './config';
 import { UserCommand, userDecider, UserEvent, UserState, userStream } from './users/user.decider';
 import {
@@ -21,7 +21,7 @@ import {
 import { SessionCommand, sessionDecider, SessionEvent, SessionState, sessionStream } from './sessions/session.decider';
 import { SigningKeys } from './keys/signing-keys';
 import { toIntegrationMessage } from './users/user.integration';
-import { handleOrganizationMessage, parseOrganizationMessage } from './directory/organization.consumer';
+import { handleOrganizationBatch, parseOrganizationMessage } from './directory/organization.consumer';
 
 export const IDENTITY_RUNTIME = Symbol('IDENTITY_RUNTIME');
 
@@ -33,6 +33,9 @@ export class IdentityRuntime {
   readonly sessions: AggregateRepository<SessionCommand, SessionEvent, SessionState>;
   readonly relay: OutboxRelay;
   private started = false;
+  private readonly recordBatch = observedBatchHandler('identity', ORGANIZATION_EVENTS_TOPIC, (events: OrganizationIntegrationEvent[]) =>
+    handleOrganizationBatch(this, this.store, events),
+  );
 
   constructor(
     readonly config: IdentityConfig,
@@ -68,12 +71,12 @@ export class IdentityRuntime {
     if (this.started) return;
     this.started = true;
     inProcessKeySet.publish(this.keys.jwks());
-    await consume({
+    await consumeBatches({
       bus: this.bus,
       topic: ORGANIZATION_EVENTS_TOPIC,
       group: 'identity',
       parse: parseOrganizationMessage,
-      handle: observedHandler('identity', ORGANIZATION_EVENTS_TOPIC, (event) => handleOrganizationMessage(this, event)),
+      handleBatch: (items) => this.recordBatch(items.map((i) => i.value)),
       onDeadLetter: deadLetterLogger('identity', ORGANIZATION_EVENTS_TOPIC),
     });
   }

@@ -9,3 +9,4 @@ export * from './event-store.factory';
 export * from './async';
 export * from './catch-up';
 export * from './checkpointed-processor';
+export * from './aggregate-batch';
