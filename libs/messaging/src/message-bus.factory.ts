@@ -78,6 +78,11 @@ export class StartupTolerantBus implements MessageBus {
     void this.topicsReady.then(() => this.retry(`subscribe ${key}`, subscribe)).then(() => this.pending.delete(key));
   }
 
+  /** the Kafka batch consumers' catch-up progress */
+  consumerProgress() {
+    return this.inner.consumerProgress();
+  }
+
   async ping(): Promise<void> {
     if (this.pending.size > 0) throw new Error(`consumers not running yet (${[...this.pending].join(', ')}): ${this.lastError}`);
     await this.inner.ping();
