@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape } from '@lib/platform';
+import { deadLetterLogger, logger, metrics, observedBatchHandler, observedEventStore, onScrape } from '@lib/platform';
 import { AggregateRepository, EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase, createEventStore } from '@lib/eventstore';
-import { consume, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
-import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { consumeBatches, derivedEventId, MessageBus, OutboxRelay } from '@lib/messaging';
+import { ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent } from '@lib/contracts';
 import { createObjectStorage, ObjectStorage } from '@lib/object-storage';
 import { PackagingConfig } from './config';
 import { AppCommand, appDecider, AppState } from './apps/app.decider';
 import { AppEvent, appStream } from './apps/app.events';
 import { appsBoundTo, appsProjection } from './apps/projections';
 import { OrgDirectoryCommand, orgDirectoryDecider, OrgDirectoryEvent, OrgDirectoryState, orgDirectoryStream } from './directory/org-directory.decider';
-import { handleOrganizationMessage, parseOrganizationMessage } from './directory/organization.consumer';
+import { handleOrganizationBatch, parseOrganizationMessage } from './directory/organization.consumer';
 import { toIntegrationMessage } from './apps/app.integration';
 
 export const PACKAGING_RUNTIME = Symbol('PACKAGING_RUNTIME');
@@ -56,12 +56,15 @@ export class PackagingRuntime {
     this.started = true;
     void this.ensureBucket();
     this.projections.start();
-    await consume({
+    const recordBatch = observedBatchHandler('app-packaging', ORGANIZATION_EVENTS_TOPIC, (events: OrganizationIntegrationEvent[]) =>
+      handleOrganizationBatch(this, events),
+    );
+    await consumeBatches({
       bus: this.bus,
       topic: ORGANIZATION_EVENTS_TOPIC,
       group: 'app-packaging',
       parse: parseOrganizationMessage,
-      handle: observedHandler('app-packaging', ORGANIZATION_EVENTS_TOPIC, (event) => handleOrganizationMessage(this, event)),
+      handleBatch: (items) => recordBatch(items.map((i) => i.value)),
       onDeadLetter: deadLetterLogger('app-packaging', ORGANIZATION_EVENTS_TOPIC),
     });
   }

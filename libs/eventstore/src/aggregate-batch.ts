@@ -85,3 +85,30 @@ export class AggregateBatch {
     return { events: writes.reduce((n, [, s]) => n + s.events.length, 0), streams: writes.length };
   }
 }
+
+/**
+ * Records `items` in one transaction: `stage` decides each one into a fresh AggregateBatch, then it commits.
+ * When another writer got to one of the streams first, the whole batch is decided again on fresh state (up
+ * to `attempts` times), then each item goes through `one` (its own append) so that a hot stream cannot
+ * starve the batch. Both paths must be idempotent (derived event ids, source revisions).
+ */
+export async function recordBatch<T>(
+  store: EventStore,
+  items: T[],
+  stage: (batch: AggregateBatch, item: T) => Promise<unknown>,
+  one: (item: T) => Promise<unknown>,
+  attempts = 3,
+): Promise<void> {
+  if (items.length === 0) return;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const batch = new AggregateBatch(store);
+    for (const item of items) await stage(batch, item);
+    try {
+      await batch.commit();
+      return;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    }
+  }
+  for (const item of items) await one(item);
+}

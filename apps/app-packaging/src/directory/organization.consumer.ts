@@ -1,5 +1,5 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
-import { EventMetadata } from '@lib/eventstore';
+import { EventMetadata, recordBatch } from '@lib/eventstore';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
 import type { PackagingRuntime } from '../app-packaging.runtime';
 import { OrgDirectoryCommand } from './org-directory.decider';
@@ -11,14 +11,60 @@ export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(m
  * disabled or deleted, every app bound to it goes back to "needs configuration".
  */
 export async function handleOrganizationMessage(runtime: PackagingRuntime, event: OrganizationIntegrationEvent) {
+  const recording = directoryCommandFor(event);
+  if (!recording) return;
+  const { command, metadata } = recording;
+  const organizationId = event.data.organizationId;
+  await runtime.directory.handle(organizationId, command, metadata, { eventIds: idsOf(event) });
+
+  if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
+    await runtime.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
+      ...metadata,
+    }, event.id);
+  }
+}
+
+const idsOf = (event: OrganizationIntegrationEvent) => (i: number) => derivedEventId('app-packaging', event.id, i);
+
+/**
+ * A batch of organization events: runs of events that only record into the directory are decided and
+ * appended in one transaction (see recordBatch); a disabled or deleted resource, which also releases the apps
+ * bound to it, goes through the single path, in its place in the order.
+ */
+export async function handleOrganizationBatch(runtime: PackagingRuntime, events: OrganizationIntegrationEvent[]) {
+  let run: OrganizationIntegrationEvent[] = [];
+  const flush = async () => {
+    const items = run;
+    run = [];
+    await recordBatch(
+      runtime.store,
+      items,
+      async (batch, event) => {
+        const recording = directoryCommandFor(event);
+        if (recording) await batch.decide(runtime.directory, event.data.organizationId, recording.command, recording.metadata, idsOf(event));
+      },
+      (event) => handleOrganizationMessage(runtime, event),
+    );
+  };
+  for (const event of events) {
+    if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
+      await flush();
+      await handleOrganizationMessage(runtime, event);
+    } else run.push(event);
+  }
+  await flush();
+}
+
+/** what app-packaging records in its directory for an organization event (null: nothing) */
+function directoryCommandFor(event: OrganizationIntegrationEvent): { command: OrgDirectoryCommand; metadata: EventMetadata } | null {
   const metadata: EventMetadata = {
     at: event.occurredAt,
     actor: 'system:organization',
     causationId: event.id,
-    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    // what the single path got from its correlation context: the source's correlation id, or its event id
+    correlationId: event.correlationId ?? event.id,
   };
   const sourceRevision = event.sourceRevision;
-  const organizationId = event.data.organizationId;
   let command: OrgDirectoryCommand | null = null;
   switch (event.type) {
     case 'OrganizationProvisioned':
@@ -57,13 +103,7 @@ export async function handleOrganizationMessage(runtime: PackagingRuntime, event
       break;
     }
     default:
-      return;
+      return null;
   }
-  await runtime.directory.handle(organizationId, command, metadata, { eventIds: (i) => derivedEventId('app-packaging', event.id, i) });
-
-  if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
-    await runtime.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
-      ...metadata,
-    }, event.id);
-  }
+  return { command, metadata };
 }

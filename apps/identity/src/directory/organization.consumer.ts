@@ -1,6 +1,6 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
-import { AggregateBatch, assertNever, EventMetadata, EventStore, WrongExpectedRevisionError } from '@lib/eventstore';
+import { assertNever, EventMetadata, EventStore, recordBatch } from '@lib/eventstore';
 import type { UserCommand } from '../users/user.decider';
 import type { InvitationsCommand, KnownOrganizationCommand } from './directory.decider';
 import type { IdentityRuntime } from '../identity.runtime';
@@ -116,31 +116,23 @@ export async function handleOrganizationMessage(runtime: Recorders, event: Organ
  * events decide nothing (source revisions) and carry the same derived ids.
  */
 export async function handleOrganizationBatch(runtime: Recorders, store: EventStore, events: OrganizationIntegrationEvent[]) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const batch = new AggregateBatch(store);
-    for (const event of events) {
+  await recordBatch(
+    store,
+    events,
+    async (batch, event) => {
       const r = recordingFor(event);
-      if (!r) continue;
+      if (!r) return;
       switch (r.into) {
         case 'organizations':
-          await batch.decide(runtime.organizations, r.id, r.command, metadataOf(event), idsOf(event));
-          break;
+          return batch.decide(runtime.organizations, r.id, r.command, metadataOf(event), idsOf(event));
         case 'users':
-          await batch.decide(runtime.users, r.id, r.command, metadataOf(event), idsOf(event));
-          break;
+          return batch.decide(runtime.users, r.id, r.command, metadataOf(event), idsOf(event));
         case 'invitations':
-          await batch.decide(runtime.invitations, r.id, r.command, metadataOf(event), idsOf(event));
-          break;
+          return batch.decide(runtime.invitations, r.id, r.command, metadataOf(event), idsOf(event));
         default:
-          assertNever(r);
+          return assertNever(r);
       }
-    }
-    try {
-      await batch.commit();
-      return;
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevisionError)) throw error;
-    }
-  }
-  for (const event of events) await handleOrganizationMessage(runtime, event);
+    },
+    (event) => handleOrganizationMessage(runtime, event),
+  );
 }
