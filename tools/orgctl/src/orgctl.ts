@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ApiClient, ApiFailure } from './api-client';
+import { caughtUp, describeReaders, parseReadiness, watchCatchUp } from './catch-up';
 import { ProgressOutput } from './progress';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
@@ -47,6 +48,11 @@ commands (against a running stack's HTTP API):
   audit-export ID --from ISO --to ISO [--out FILE] [--page-size N]
                                                   the audit entries with from <= at < to, as JSON Lines,
                                                   oldest first (to stdout, or to FILE written atomically)
+
+  catch-up [--interval MS] [--once]               how far the stack's relays, read models and consumers are
+                                                  behind (from /health/ready), with a progress bar until all
+                                                  have caught up; --once prints where they are and exits
+                                                  (0 caught up, 1 not yet). No token needed.
 
 offline (the service must be stopped):
   rebuild --service organization|app-packaging [--data-dir DIR] [--batch-size N]
@@ -87,6 +93,10 @@ const COMMANDS = {
   'audit-export': {
     positionals: 1,
     options: { ...apiOptions, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'page-size': { type: 'string' } },
+  },
+  'catch-up': {
+    positionals: 0,
+    options: { url: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' }, once: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   },
   rebuild: {
     positionals: 0,
@@ -169,6 +179,8 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
         return await auditExport(ctx);
       case 'rebuild':
         return await rebuild(ctx);
+      case 'catch-up':
+        return await catchUp(ctx);
     }
   } catch (error) {
     return fail(ctx, error, command);
@@ -256,7 +268,7 @@ function operatorToken(ctx: Context): string {
   throw new UsageError(`no operator token: pass --token or --token-file, set OPERATOR_TOKEN, or run where ${fallback} exists`);
 }
 
-function client(ctx: Context) {
+function stackUrl(ctx: Context): string {
   const baseUrl = str(ctx, 'url') ?? (ctx.io.env.ORGCTL_URL?.trim() || DEFAULT_URL);
   try {
     const u = new URL(baseUrl);
@@ -264,6 +276,11 @@ function client(ctx: Context) {
   } catch {
     throw new UsageError(`--url must be an http(s) URL, got "${baseUrl}"`);
   }
+  return baseUrl;
+}
+
+function client(ctx: Context) {
+  const baseUrl = stackUrl(ctx);
   return new ApiClient({
     baseUrl,
     token: operatorToken(ctx),
@@ -475,6 +492,41 @@ async function rebuild(ctx: Context) {
       return EXIT.ok;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// catch-up
+
+async function catchUp(ctx: Context): Promise<number> {
+  const url = new URL('/health/ready', stackUrl(ctx)).toString();
+  const timeoutMs = positiveInt(ctx, 'timeout', DEFAULT_TIMEOUT_MS, 3_600_000);
+  const intervalMs = positiveInt(ctx, 'interval', 1000, 600_000);
+  const poll = async () => {
+    const signals = [AbortSignal.timeout(timeoutMs), ...(ctx.io.signal ? [ctx.io.signal] : [])];
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.any(signals) });
+    } catch (error) {
+      if (ctx.io.signal?.aborted) throw new ApiFailure('interrupted', 'interrupted');
+      throw new ApiFailure('unreachable', `stack unreachable at ${url}: ${(error as Error).message}`);
+    }
+    const body: unknown = await res.json().catch(() => null);
+    return parseReadiness(res.status, body);
+  };
+  if (ctx.values.once === true) {
+    const snapshot = await poll();
+    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ caughtUp: caughtUp(snapshot), ...snapshot })}\n`);
+    else ctx.io.stdout.write(`${caughtUp(snapshot) ? 'caught up' : 'catching up'}\n${describeReaders(snapshot)}\n`);
+    return caughtUp(snapshot) ? EXIT.ok : EXIT.refused;
+  }
+  const outcome = await watchCatchUp({ poll, out: ctx.io.stderr, intervalMs, signal: ctx.io.signal, now: ctx.io.now });
+  if (outcome.kind === 'interrupted') {
+    ctx.io.stderr.write(`orgctl catch-up: interrupted\n${describeReaders(outcome.last)}\n`);
+    return EXIT.interrupted;
+  }
+  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ caughtUp: true, ...outcome.last })}\n`);
+  else ctx.io.stdout.write(`caught up\n${describeReaders(outcome.last)}\n`);
+  return EXIT.ok;
 }
 
 // ---------------------------------------------------------------------------------------------------------
