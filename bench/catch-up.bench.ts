@@ -8,13 +8,14 @@
  * 1. Seed: BENCH_ORGS organizations, each provisioned with BENCH_MEMBERS_PER_ORG members (the first an Admin),
  *    over BENCH_USERS users, written straight into organization's SQLite store as the authz benchmark does
  *    (one append per organization). Nothing is relayed yet.
- * 2. Three runs, each on its own copy of the seeded data directory, one after the other in this process:
- *    - per message (the baseline, what the product did before batching): the three runtimes on an in-process
- *      bus, identity's and app-packaging's consumers subscribed with `consume()` and their single-event
- *      handlers (one `handle()`, one SQLite transaction, per message);
- *    - batched: the same runtimes as `start()` wires them (`consumeBatches`, one `appendMany` per batch);
- *    - standalone: `createStandalone()` + `listen()`, the product as `npm start` runs it, until
- *      `/health/ready` answers 200 and every relay and projection has caught up.
+ * 2. Two runs of the standalone as `npm start` runs it (`createStandalone()` + `listen()`), each on its own copy
+ *    of the seeded data directory, one after the other in this process, until `/health/ready` answers 200 and
+ *    everything has caught up:
+ *    - per message (the baseline, what the product did before batching): identity's and app-packaging's
+ *      consumers without their `handleBatch`, so the service kit subscribes them with `consume()` (one
+ *      `handle()`, one SQLite transaction, per message);
+ *    - batched: the product as it is (`consumeBatches`, each batch decided in order and appended with one
+ *      `appendMany`).
  *    Caught up = every relay's lag is 0 and the read models have reached their log's head, checked every 250 ms.
  *    Rate = organization events / time from start to caught up.
  *
@@ -25,17 +26,13 @@ import 'reflect-metadata';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Role, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { Role } from '@lib/contracts';
 import { NewEvent, SqliteEventStore } from '@lib/eventstore';
-import { consume, InProcessMessageBus } from '@lib/messaging';
-import { configureLogger, loadConfig, sortableId } from '@lib/platform';
+import { configureLogger, sortableId } from '@lib/platform';
 import { OrganizationEvent, organizationStream } from '../apps/organization/src/organizations/organization.events';
-import { OrganizationRuntime } from '../apps/organization/src/organization.runtime';
-import { IdentityRuntime } from '../apps/identity/src/identity.runtime';
-import { PackagingRuntime } from '../apps/app-packaging/src/app-packaging.runtime';
-import * as identityConsumer from '../apps/identity/src/directory/organization.consumer';
-import * as packagingConsumer from '../apps/app-packaging/src/directory/organization.consumer';
-import { createStandalone, standaloneConfigSchema } from '../apps/standalone/src/standalone';
+import { OrganizationEventsConsumer as IdentityOrganizationConsumer } from '../apps/identity/src/directory/organization.consumer';
+import { OrganizationEventsConsumer as PackagingOrganizationConsumer } from '../apps/app-packaging/src/directory/organization.consumer';
+import { createStandalone, Standalone } from '../apps/standalone/src/standalone';
 
 const env = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
@@ -76,30 +73,16 @@ async function seed(dir: string): Promise<number> {
   return head;
 }
 
-interface Runtimes {
-  identity: IdentityRuntime;
-  organization: OrganizationRuntime;
-  packaging: PackagingRuntime;
-}
+type Runtimes = Pick<Standalone, 'identity' | 'organization' | 'packaging'>;
 
 async function caughtUp(r: Runtimes): Promise<boolean> {
   const [orgHead, pkgHead] = await Promise.all([r.organization.store.headPosition(), r.packaging.store.headPosition()]);
   const lags = await Promise.all([r.organization.relay.lag(), r.identity.relay.lag(), r.packaging.relay.lag()]);
-  return lags.every((l) => l === 0) && r.organization.projections.checkpoint >= orgHead && r.packaging.projections.checkpoint >= pkgHead;
-}
-
-async function waitCaughtUp(r: Runtimes, started: number, label: string) {
-  let lastLog = Date.now();
-  while (!(await caughtUp(r))) {
-    if (Date.now() - started > TIMEOUT_MS) throw new Error(`${label}: not caught up in ${TIMEOUT_MS / 1000} s`);
-    if (Date.now() - lastLog > 10_000) {
-      lastLog = Date.now();
-      const p = await r.organization.relay.progress();
-      log(`${label}: organization relay at ${p.position}/${p.head}, ${p.ratePerSecond} events/s, ETA ${p.etaSeconds ?? '?'} s`);
-    }
-    await new Promise((res) => setTimeout(res, 250));
-  }
-  return Date.now() - started;
+  return (
+    lags.every((l) => l === 0) &&
+    (r.organization.projections?.checkpoint ?? orgHead) >= orgHead &&
+    (r.packaging.projections?.checkpoint ?? pkgHead) >= pkgHead
+  );
 }
 
 /** what identity and app-packaging recorded: the same in every run, or a run lost or doubled something */
@@ -107,49 +90,36 @@ async function recorded(r: Runtimes) {
   return { identity: await r.identity.store.headPosition(), packaging: await r.packaging.store.headPosition() };
 }
 
-async function runtimesRun(seeded: string, mode: 'per message' | 'batched') {
-  const dir = mkdtempSync(join(tmpdir(), 'catch-up-run-'));
-  cpSync(seeded, dir, { recursive: true });
-  const config = loadConfig(standaloneConfigSchema, { DATA_DIR: dir, PORT: '0', OPERATOR_TOKEN: TOKEN, LOG_LEVEL: 'error' });
-  const bus = new InProcessMessageBus();
-  const started = Date.now();
-  const r: Runtimes = {
-    identity: await IdentityRuntime.open(config, bus, TOKEN),
-    organization: OrganizationRuntime.open(config, bus, TOKEN),
-    packaging: PackagingRuntime.open(config, bus, TOKEN),
-  };
-  if (mode === 'batched') {
-    await r.identity.start();
-    await r.packaging.start();
-  } else {
-    const parse = identityConsumer.parseOrganizationMessage;
-    await consume({ bus, topic: ORGANIZATION_EVENTS_TOPIC, group: 'identity', parse, handle: (e) => identityConsumer.handleOrganizationMessage(r.identity, e) });
-    r.packaging.projections.start();
-    await consume({ bus, topic: ORGANIZATION_EVENTS_TOPIC, group: 'app-packaging', parse, handle: (e) => packagingConsumer.handleOrganizationMessage(r.packaging, e) });
-  }
-  await r.organization.start();
-  for (const s of [r.identity, r.organization, r.packaging]) s.startRelay();
-  const ms = await waitCaughtUp(r, started, mode);
-  const counts = await recorded(r);
-  await Promise.all([r.identity.relay.stop(), r.organization.relay.stop(), r.packaging.relay.stop()]);
-  await Promise.all([r.organization.projections.stop(), r.packaging.projections.stop()]);
-  await Promise.all([r.identity.store.close(), r.organization.store.close(), r.packaging.store.close()]);
-  rmSync(dir, { recursive: true, force: true });
-  return { ms, counts };
+/**
+ * The baseline: the same consumers without their handleBatch, so the service kit subscribes them one message
+ * at a time (`consume()`, one `handle()` and one SQLite transaction per message), as before batching.
+ */
+function withoutBatches<T>(run: () => Promise<T>): Promise<T> {
+  const classes = [IdentityOrganizationConsumer, PackagingOrganizationConsumer] as { prototype: { handleBatch?: unknown } }[];
+  const saved = classes.map((c) => c.prototype.handleBatch);
+  for (const c of classes) c.prototype.handleBatch = undefined;
+  return run().finally(() => classes.forEach((c, i) => (c.prototype.handleBatch = saved[i])));
 }
 
-async function standaloneRun(seeded: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'catch-up-standalone-'));
+/** the standalone as `npm start` runs it, on a copy of the seeded directory, until ready and caught up */
+async function standaloneRun(seeded: string, label: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'catch-up-run-'));
   cpSync(seeded, dir, { recursive: true });
   const started = Date.now();
   const s = await createStandalone({ DATA_DIR: dir, PORT: '0', OPERATOR_TOKEN: TOKEN, LOG_LEVEL: 'error' }, { logger: false });
   await s.app.listen({ port: 0, host: '127.0.0.1' });
   const address = s.app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  let lastLog = Date.now();
   for (;;) {
     const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
     if (res?.status === 200 && (await caughtUp(s))) break;
-    if (Date.now() - started > TIMEOUT_MS) throw new Error('standalone not ready in time');
+    if (Date.now() - started > TIMEOUT_MS) throw new Error(`${label}: not ready in ${TIMEOUT_MS / 1000} s`);
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      const p = await s.organization.relay.progress();
+      log(`${label}: organization relay at ${p.position}/${p.head}, ${p.ratePerSecond} events/s, ETA ${p.etaSeconds ?? '?'} s`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   const ms = Date.now() - started;
@@ -167,12 +137,11 @@ async function main() {
     const events = await seed(seeded);
     const rows: [string, { ms: number; counts: { identity: number; packaging: number } }][] = [];
     if (process.env.BENCH_SKIP_BASELINE !== '1') {
-      rows.push(['per message (before: one append per message)', await runtimesRun(seeded, 'per message')]);
+      rows.push(['standalone, consumers per message (before)', await withoutBatches(() => standaloneRun(seeded, 'per message'))]);
       log(`per message done; load average ${loadavg()[0].toFixed(2)}`);
     }
-    rows.push(['batched (consumeBatches + appendMany)', await runtimesRun(seeded, 'batched')]);
+    rows.push(['standalone, batched consumers (consumeBatches + appendMany)', await standaloneRun(seeded, 'batched')]);
     log(`batched done; load average ${loadavg()[0].toFixed(2)}`);
-    rows.push(['standalone: createStandalone → /health/ready and caught up', await standaloneRun(seeded)]);
     const lines = [
       '',
       `catch-up on a log of ${events} organization events (${ORGS} organizations x ${MEMBERS} members); load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,

@@ -1,16 +1,44 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
-import { EventMetadata, recordBatch } from '@lib/eventstore';
+import { EventMetadata, EventStore, recordBatch } from '@lib/eventstore';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
-import type { PackagingRuntime } from '../app-packaging.runtime';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, IntegrationEventHandler } from '@lib/service-kit';
+import { ResourceReleaseService } from '../apps/resource-release.service';
+import { OrgDirectoryRepository } from './org-directory.repository';
 import { OrgDirectoryCommand } from './org-directory.decider';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
+
+/** what the consumer records into */
+interface Recorders {
+  directory: OrgDirectoryRepository;
+  release: ResourceReleaseService;
+  store: EventStore;
+}
+
+/** the kit subscribes it in batches (handleBatch); `handle` is the single-event path */
+@Injectable()
+export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
+  constructor(
+    readonly directory: OrgDirectoryRepository,
+    readonly release: ResourceReleaseService,
+    @Inject(EVENT_STORE) readonly store: EventStore,
+  ) {}
+
+  handle(event: OrganizationIntegrationEvent) {
+    return handleOrganizationMessage(this, event);
+  }
+
+  handleBatch(events: OrganizationIntegrationEvent[]) {
+    return handleOrganizationBatch(this, events);
+  }
+}
 
 /**
  * Records organization, membership and resource changes in app-packaging's own log; when a resource is
  * disabled or deleted, every app bound to it goes back to "needs configuration".
  */
-export async function handleOrganizationMessage(runtime: PackagingRuntime, event: OrganizationIntegrationEvent) {
+export async function handleOrganizationMessage(runtime: Recorders, event: OrganizationIntegrationEvent) {
   const recording = directoryCommandFor(event);
   if (!recording) return;
   const { command, metadata } = recording;
@@ -18,7 +46,7 @@ export async function handleOrganizationMessage(runtime: PackagingRuntime, event
   await runtime.directory.handle(organizationId, command, metadata, { eventIds: idsOf(event) });
 
   if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
-    await runtime.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
+    await runtime.release.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
       ...metadata,
     }, event.id);
   }
@@ -31,7 +59,7 @@ const idsOf = (event: OrganizationIntegrationEvent) => (i: number) => derivedEve
  * appended in one transaction (see recordBatch); a disabled or deleted resource, which also releases the apps
  * bound to it, goes through the single path, in its place in the order.
  */
-export async function handleOrganizationBatch(runtime: PackagingRuntime, events: OrganizationIntegrationEvent[]) {
+export async function handleOrganizationBatch(runtime: Recorders, events: OrganizationIntegrationEvent[]) {
   let run: OrganizationIntegrationEvent[] = [];
   const flush = async () => {
     const items = run;

@@ -1,14 +1,44 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
 import { assertNever, EventMetadata, EventStore, recordBatch } from '@lib/eventstore';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, IntegrationEventHandler } from '@lib/service-kit';
 import type { UserCommand } from '../users/user.decider';
+import { UserRepository } from '../users/user.repository';
 import type { InvitationsCommand, KnownOrganizationCommand } from './directory.decider';
-import type { IdentityRuntime } from '../identity.runtime';
+import { InvitationsRepository, KnownOrganizationRepository } from './directory.repositories';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
 
-/** the repositories the consumer records into (the runtime, or a test's) */
-type Recorders = Pick<IdentityRuntime, 'users' | 'organizations' | 'invitations'>;
+/** the repositories the consumer records into */
+interface Recorders {
+  users: UserRepository;
+  organizations: KnownOrganizationRepository;
+  invitations: InvitationsRepository;
+}
+
+/**
+ * Identity keeps what it learns from organization in its own log: memberships on the user, organization
+ * profiles, pending invitations per email (see handleOrganizationMessage / handleOrganizationBatch). The kit
+ * subscribes it in batches (handleBatch): each batch is recorded with one appendMany.
+ */
+@Injectable()
+export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
+  constructor(
+    readonly users: UserRepository,
+    readonly organizations: KnownOrganizationRepository,
+    readonly invitations: InvitationsRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  handle(event: OrganizationIntegrationEvent) {
+    return handleOrganizationMessage(this, event);
+  }
+
+  handleBatch(events: OrganizationIntegrationEvent[]) {
+    return handleOrganizationBatch(this, this.store, events);
+  }
+}
 
 /** what identity records for one organization event: which aggregate, which command */
 type Recording =

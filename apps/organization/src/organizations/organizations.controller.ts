@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
-import { sortableId } from '@lib/platform';
 import { OrganizationsService } from './organizations.service';
 import {
   ChangeRoleDto,
@@ -73,19 +72,7 @@ export class OrganizationsController {
   @Auth('user')
   @ApiOperation({ summary: 'Invite someone by email with a role (Admin)' })
   async invite(@Param('id') id: string, @Body() body: InviteMemberDto, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
-    const invitationId = `inv-${sortableId()}`;
-    const expiresAt = new Date(Date.now() + this.invitationTtlMs()).toISOString();
-    const result = await this.organizations.command(id, principal, {
-      type: 'InviteMember',
-      invitationId,
-      email: body.email,
-      role: body.role,
-      expiresAt,
-    });
-    const invitation = result.state.invitations.get(invitationId)!;
-    return { ...invitation, organizationId: id };
+    return this.organizations.invite(id, principal, body);
   }
 
   @Get(':id/invitations')
@@ -140,10 +127,6 @@ export class OrganizationsController {
   async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'audit.read');
     return this.organizations.audit(id, query.cursor, query.limit ?? 50);
-  }
-
-  private invitationTtlMs() {
-    return this.organizations.invitationTtlSeconds * 1000;
   }
 }
 

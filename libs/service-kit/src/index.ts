@@ -1,0 +1,4 @@
+export * from './tokens';
+export * from './service-kit.module';
+export * from './service-handles';
+export * from './bootstrap';
