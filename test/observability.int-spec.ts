@@ -44,5 +44,5 @@ describe('observability', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 60_000);
 });

@@ -97,9 +97,9 @@ export function observedHandler<E extends { id: string; type: string; correlatio
 }
 
 /**
- * The batched form of observedHandler: one log line per batch (each event at debug), the same metrics. The
- * events of a batch carry their own correlation ids in the metadata the consumer appends, so the batch runs
- * in a context of its own.
+ * The batched form of observedHandler: the same metrics, and the same log line per event, written in that
+ * event's correlation context (so a change can still be followed by its correlation id through the logs).
+ * The events of a batch carry their own correlation ids in the metadata the consumer appends.
  */
 export function observedBatchHandler<E extends { id: string; type: string; correlationId?: string; occurredAt: string }>(
   service: string,
@@ -109,15 +109,19 @@ export function observedBatchHandler<E extends { id: string; type: string; corre
   const log = logger(`${service}.consumer`);
   const consumed = metrics.consumed.labels(service, topic);
   const lag = metrics.consumerLag.labels(service, topic);
-  return (events: E[]) =>
-    runWithContext({ requestId: randomUUID(), correlationId: randomUUID() }, async () => {
-      await handle(events);
-      if (events.length === 0) return;
-      consumed.inc(events.length);
-      lag.set(Math.max(0, (Date.now() - Date.parse(events[events.length - 1].occurredAt)) / 1000));
-      if (log.isLevelEnabled('debug')) for (const e of events) log.debug({ topic, eventId: e.id, type: e.type }, 'applied integration event');
-      log.info({ topic, events: events.length, first: events[0].id, last: events[events.length - 1].id }, 'applied a batch of integration events');
-    });
+  return async (events: E[]) => {
+    const requestId = randomUUID();
+    await runWithContext({ requestId, correlationId: requestId }, () => handle(events));
+    if (events.length === 0) return;
+    consumed.inc(events.length);
+    lag.set(Math.max(0, (Date.now() - Date.parse(events[events.length - 1].occurredAt)) / 1000));
+    if (!log.isLevelEnabled('info')) return;
+    for (const e of events) {
+      runWithContext({ requestId, correlationId: e.correlationId ?? e.id }, () =>
+        log.info({ topic, eventId: e.id, type: e.type }, 'applied integration event'),
+      );
+    }
+  };
 }
 
 export function deadLetterLogger(service: string, topic: string) {
