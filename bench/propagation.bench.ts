@@ -49,7 +49,7 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC, Role } from '@lib/contracts';
 import { RecordedEvent } from '@lib/eventstore';
-import { BusMessage, KafkaMessageBus, KafkaMessageBusOptions, MessageBus, MessageHandler, StartupTolerantBus } from '@lib/messaging';
+import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, KafkaMessageBus, KafkaMessageBusOptions, MessageBus, MessageHandler, StartupTolerantBus } from '@lib/messaging';
 import { configureLogger, PlatformModule, runWithContext, sortableId } from '@lib/platform';
 import { serviceHandles } from '@lib/service-kit';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -265,6 +265,19 @@ class ObservedBus implements MessageBus {
       this.hooks.received?.(m, now());
       await handler(m);
     });
+  }
+
+  subscribeBatch(topic: string, group: string, handler: BatchMessageHandler, options?: BatchSubscribeOptions): Promise<void> {
+    return this.inner.subscribeBatch(
+      topic,
+      group,
+      async (messages) => {
+        const at = now();
+        for (const m of messages) this.hooks.received?.(m, at);
+        await handler(messages);
+      },
+      options,
+    );
   }
 
   ping() {

@@ -31,8 +31,18 @@ describe('observability', () => {
       expect(text).toMatch(/projection_position\{service="organization"\} [1-9]/);
       expect(text).toMatch(/integration_events_consumed_total\{service="identity",topic="organization.events.v1"\} [1-9]/);
       expect(text).toContain('dead_letters_total');
+      expect(text).toMatch(/catchup_events_behind\{service="organization",reader="relay"\} 0/);
+      expect(text).toMatch(/catchup_events_behind\{service="organization",reader="read-models"\} 0/);
+      expect(text).toMatch(/catchup_events_per_second\{service="organization",reader="relay"\} [0-9.]+/);
+      expect(text).toMatch(/catchup_eta_seconds\{service="identity",reader="relay"\} 0/);
+
+      const ready = await app.request('GET', '/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.details['organization.relay']).toMatchObject({ status: 'up', lag: 0, behind: 0, etaSeconds: 0 });
+      expect(ready.body.details['organization.read-models']).toMatchObject({ status: 'up', behind: 0, etaSeconds: 0 });
+      expect(ready.body.details['organization.relay'].ratePerSecond).toBeGreaterThanOrEqual(0);
     } finally {
       await app.close();
     }
-  });
+  }, 60_000);
 });

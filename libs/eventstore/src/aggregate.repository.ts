@@ -56,8 +56,8 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
 
   constructor(
     private readonly store: EventStore,
-    private readonly decider: Decider<C, E, S>,
-    private readonly streamName: (id: string) => string,
+    readonly decider: Decider<C, E, S>,
+    readonly streamName: (id: string) => string,
     options: AggregateRepositoryOptions = {},
   ) {
     this.cacheSize = options.cacheSize ?? 10_000;
@@ -178,6 +178,14 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
         throw error;
       }
     }
+  }
+
+  /**
+   * take a state folded elsewhere (an AggregateBatch) as the cached one, once its events are durably
+   * appended up to `revision`; the next load still reads the stream's tail, so a stale adoption costs a read
+   */
+  adopt(id: string, state: S, revision: number) {
+    this.remember(this.streamName(id), { state, revision });
   }
 
   /** forget a cached aggregate (tests, or after a rebuild) */

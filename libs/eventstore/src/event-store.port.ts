@@ -47,6 +47,13 @@ export interface AppendResult {
   position: number;
 }
 
+/** one stream's part of an `appendMany` */
+export interface StreamAppend {
+  streamName: string;
+  events: NewEvent[];
+  expectedRevision?: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   /** inclusive; forwards default 0, backwards default the end */
   fromRevision?: number;
@@ -83,6 +90,13 @@ export interface Subscription {
 
 export interface EventStore {
   append(streamName: string, events: NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * appends to several streams in one transaction: every stream's expected revision holds and all events are
+   * written, or nothing is (the first conflict is raised). Each stream appears at most once and follows
+   * `append`'s rules, including the retry rule: the same appends with the same ids answer the first results.
+   * Results come in the order of `appends`. What batched consumers use to record a batch at once.
+   */
+  appendMany(appends: StreamAppend[]): Promise<AppendResult[]>;
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** current revision of a stream, or null when it does not exist */
   streamRevision(streamName: string): Promise<number | null>;
@@ -123,5 +137,15 @@ export class DuplicateEventIdError extends Error {
   override readonly name = 'DuplicateEventIdError';
   constructor(readonly eventId: string, readonly streamName: string) {
     super(`event id ${eventId} already exists and the append to ${streamName} is not a retry of it`);
+  }
+}
+
+/** what every adapter's appendMany refuses before it writes anything */
+export function assertAppendMany(appends: StreamAppend[]) {
+  const seen = new Set<string>();
+  for (const a of appends) {
+    if (a.events.length === 0) throw new Error(`appendMany: the append to ${a.streamName} needs at least one event`);
+    if (seen.has(a.streamName)) throw new Error(`appendMany: stream ${a.streamName} appears more than once`);
+    seen.add(a.streamName);
   }
 }

@@ -8,3 +8,7 @@ export * from './kurrentdb/kurrentdb.event-store';
 export * from './postgres/postgres.event-store';
 export * from './postgres/postgres.leases';
 export * from './event-store.factory';
+export * from './async';
+export * from './catch-up';
+export * from './checkpointed-processor';
+export * from './aggregate-batch';

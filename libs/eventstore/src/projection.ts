@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EventStore, RecordedEvent, Subscription } from './event-store.port';
+import { CatchUpProgress } from './catch-up';
+import { CheckpointedProcessor } from './checkpointed-processor';
+import { EventStore, RecordedEvent } from './event-store.port';
 
 /**
  * A read model kept in SQLite. `apply` runs inside the runner's transaction, together with the checkpoint
@@ -60,17 +62,14 @@ export interface RebuildProgress {
 }
 
 /**
- * Runs a service's projections from one catch-up subscription. Each batch is applied to every projection
- * whose checkpoint is behind, in one transaction with the checkpoints.
+ * Runs a service's projections from one catch-up subscription (a CheckpointedProcessor). Each batch is
+ * applied to every projection whose checkpoint is behind, in one transaction with the checkpoints.
  */
 export class ProjectionRunner {
-  private subscription: Subscription | null = null;
   private position = 0;
   private waiters: { position: number; resolve: () => void }[] = [];
-  private failure: unknown = null;
-  private stopped = true;
-  private retryTimer: NodeJS.Timeout | null = null;
   private readonly handled: Map<string, Set<string>>;
+  private readonly processor: CheckpointedProcessor;
 
   constructor(
     private readonly store: EventStore,
@@ -79,11 +78,19 @@ export class ProjectionRunner {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     this.handled = new Map(projections.map((p) => [p.name, new Set(p.handles)]));
+    this.processor = new CheckpointedProcessor({
+      name: 'projections',
+      store,
+      checkpoint: () => this.position,
+      handle: (events) => this.applyBatch(events),
+      batchSize: 1000,
+      backoff: { initialMs: 1000, maxMs: 30_000 },
+      onError: (error) => this.onError(error),
+    });
   }
 
   /** prepares tables (rebuilding projections whose version changed) and starts following the log */
   start() {
-    this.stopped = false;
     const db = this.readModels.db;
     for (const p of this.projections) {
       const cp = this.readModels.checkpoint(`projection:${p.name}`);
@@ -97,18 +104,7 @@ export class ProjectionRunner {
       if (!cp) this.readModels.saveCheckpoint(`projection:${p.name}`, 0, p.version);
     }
     this.position = Math.min(...this.projections.map((p) => this.readModels.checkpoint(`projection:${p.name}`)!.position));
-    this.failure = null;
-    this.subscription = this.store.subscribeToAll({
-      after: this.position,
-      batchSize: 1000,
-      handler: (events) => this.applyBatch(events),
-      onError: (error) => {
-        this.failure = error;
-        this.onError(error);
-        this.subscription = null;
-        if (!this.stopped) this.retryTimer = setTimeout(() => this.start(), 1000);
-      },
-    });
+    this.processor.start();
   }
 
   /** apply a batch synchronously (the subscription and the rebuild both use it) */
@@ -137,7 +133,12 @@ export class ProjectionRunner {
   }
 
   get failed(): unknown {
-    return this.failure;
+    return this.processor.error;
+  }
+
+  /** events behind the log's head, recent rate and estimated time to catch up */
+  progress(): Promise<CatchUpProgress> {
+    return this.processor.progress();
   }
 
   /** resolves once every projection has applied the log up to `position` (read-your-writes) */
@@ -155,16 +156,13 @@ export class ProjectionRunner {
     });
   }
 
-  async stop() {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.subscription?.stop();
-    this.subscription = null;
+  stop(): Promise<void> {
+    return this.processor.stop();
   }
 
   /** drop every read model and replay the whole log; safe to interrupt (checkpoints move with the data) */
   async rebuild(onProgress?: (p: RebuildProgress) => void, batchSize = 5000) {
-    const running = this.subscription !== null;
+    const running = this.processor.running;
     await this.stop();
     const db = this.readModels.db;
     db.transaction(() => {

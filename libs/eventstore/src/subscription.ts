@@ -1,3 +1,4 @@
+import { sleep } from './async';
 import { EventStore, SubscribeOptions, Subscription } from './event-store.port';
 
 export interface PollingOptions {
@@ -13,34 +14,28 @@ export interface PollingOptions {
 export function pollingSubscription(store: EventStore, options: SubscribeOptions, polling: PollingOptions): Subscription {
   let position = options.after ?? 0;
   let running = true;
-  let wake: (() => void) | null = null;
-  // an append signalled while a read is in flight must not be lost: the next sleep returns at once
+  let wake: AbortController | null = null;
+  // an append signalled while a read is in flight must not be lost: the next nap returns at once
   let pending = false;
   const batchSize = options.batchSize ?? 500;
-  const unregister = polling.onAppend?.(() => (wake ? wake() : (pending = true)));
+  const unregister = polling.onAppend?.(() => (wake ? wake.abort() : (pending = true)));
 
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      if (pending) {
-        pending = false;
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, polling.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const nap = async () => {
+    if (!running) return;
+    if (pending) {
+      pending = false;
+      return;
+    }
+    wake = new AbortController();
+    await sleep(polling.pollIntervalMs, wake.signal);
+    wake = null;
+  };
 
   // a failed read or a failed handler ends the subscription (as the port says); the owner restarts it
   const loop = (async () => {
     try {
       while (running) {
         let batch;
-        pending = false; // this read sees every append signalled so far
         try {
           batch = await store.readAll({ after: position, maxCount: batchSize });
         } catch (error) {
@@ -48,7 +43,7 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
           return;
         }
         if (batch.length === 0) {
-          await sleep();
+          await nap();
           continue;
         }
         try {
@@ -71,7 +66,7 @@ export function pollingSubscription(store: EventStore, options: SubscribeOptions
     },
     async stop() {
       running = false;
-      wake?.();
+      wake?.abort();
       unregister?.();
       await loop;
     },

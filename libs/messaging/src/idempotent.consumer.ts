@@ -31,24 +31,66 @@ export async function consume<T>(options: ConsumerOptions<T>): Promise<void> {
     const parsed = options.parse(message);
     if (!parsed.ok) {
       const reason = parsed.reason ?? 'invalid message';
-      await options.bus.publish([
-        {
-          topic: deadLetterTopic(options.topic),
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            [HEADER.deadLetterReason]: reason,
-            [HEADER.deadLetterSourceTopic]: options.topic,
-            [HEADER.deadLetterGroup]: options.group,
-          },
-        },
-      ]);
+      await options.bus.publish([deadLetter(options, message, reason)]);
       options.onDeadLetter?.(message, reason);
       return;
     }
     await options.handle(parsed.value as T, message);
   });
+}
+
+function deadLetter(options: { topic: string; group: string }, message: BusMessage, reason: string): BusMessage {
+  return {
+    topic: deadLetterTopic(options.topic),
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      [HEADER.deadLetterReason]: reason,
+      [HEADER.deadLetterSourceTopic]: options.topic,
+      [HEADER.deadLetterGroup]: options.group,
+    },
+  };
+}
+
+export interface BatchConsumerOptions<T> extends Omit<ConsumerOptions<T>, 'handle'> {
+  /**
+   * applies the valid messages of a batch, in order, and resolves once all of them are durably applied
+   * (services decide each one and append the batch's events in one transaction). It must be idempotent,
+   * as `handle` must: after a failure the whole batch comes again.
+   */
+  handleBatch: (items: { value: T; message: BusMessage }[]) => Promise<void>;
+  /** the most messages per batch (default 1000) */
+  maxMessages?: number;
+}
+
+/**
+ * The batched form of `consume`: each batch is parsed and validated message by message; what is invalid is
+ * dead-lettered (with its reason) without holding up the rest of the batch, the valid ones go to
+ * `handleBatch` together. The dead letters are published after the valid messages were applied, so a batch
+ * retried after a failure of `handleBatch` does not dead-letter the same message twice; the offsets move
+ * past the batch only once both are done.
+ */
+export async function consumeBatches<T>(options: BatchConsumerOptions<T>): Promise<void> {
+  await options.bus.subscribeBatch(
+    options.topic,
+    options.group,
+    async (messages) => {
+      const valid: { value: T; message: BusMessage }[] = [];
+      const rejected: { message: BusMessage; reason: string }[] = [];
+      for (const message of messages) {
+        const parsed = options.parse(message);
+        if (parsed.ok) valid.push({ value: parsed.value as T, message });
+        else rejected.push({ message, reason: parsed.reason ?? 'invalid message' });
+      }
+      if (valid.length > 0) await options.handleBatch(valid);
+      if (rejected.length > 0) {
+        await options.bus.publish(rejected.map((r) => deadLetter(options, r.message, r.reason)));
+        for (const r of rejected) options.onDeadLetter?.(r.message, r.reason);
+      }
+    },
+    { maxMessages: options.maxMessages },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { InProcessMessageBus } from './in-process/in-process.message-bus';
 import { KafkaMessageBus } from './kafka/kafka.message-bus';
-import { BusMessage, MessageBus, MessageHandler } from './message-bus.port';
+import { Backoff, sleep } from '@lib/eventstore';
+import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, MessageBus, MessageHandler } from './message-bus.port';
 
 export interface MessageBusConfig {
   BUS: 'in-process' | 'kafka';
@@ -32,6 +33,7 @@ export class StartupTolerantBus implements MessageBus {
   private readonly topicsReady: Promise<void>;
   private pending = new Set<string>();
   private closed = false;
+  private readonly closing = new AbortController();
   private lastError = 'topics not created yet';
 
   constructor(
@@ -43,7 +45,9 @@ export class StartupTolerantBus implements MessageBus {
   }
 
   private async retry(what: string, action: () => Promise<void>) {
-    for (let delay = 250; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+    const backoff = new Backoff({ initialMs: 250, maxMs: 5000 });
+    while (!this.closed) {
+      const delay = backoff.peek();
       try {
         await action();
         return;
@@ -51,7 +55,7 @@ export class StartupTolerantBus implements MessageBus {
         if (this.closed) return;
         this.lastError = `${what}: ${(error as Error).message}`;
         this.onRetry(`kafka: could not ${what} yet (${(error as Error).message}); retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(backoff.next(), this.closing.signal);
       }
     }
   }
@@ -61,11 +65,22 @@ export class StartupTolerantBus implements MessageBus {
   }
 
   async subscribe(topic: string, group: string, handler: MessageHandler): Promise<void> {
+    this.whenTopicsExist(topic, group, () => this.inner.subscribe(topic, group, handler));
+  }
+
+  async subscribeBatch(topic: string, group: string, handler: BatchMessageHandler, options?: BatchSubscribeOptions): Promise<void> {
+    this.whenTopicsExist(topic, group, () => this.inner.subscribeBatch(topic, group, handler, options));
+  }
+
+  private whenTopicsExist(topic: string, group: string, subscribe: () => Promise<void>) {
     const key = `${group}@${topic}`;
     this.pending.add(key);
-    void this.topicsReady
-      .then(() => this.retry(`subscribe ${key}`, () => this.inner.subscribe(topic, group, handler)))
-      .then(() => this.pending.delete(key));
+    void this.topicsReady.then(() => this.retry(`subscribe ${key}`, subscribe)).then(() => this.pending.delete(key));
+  }
+
+  /** the Kafka batch consumers' catch-up progress */
+  consumerProgress() {
+    return this.inner.consumerProgress();
   }
 
   async ping(): Promise<void> {
@@ -75,6 +90,7 @@ export class StartupTolerantBus implements MessageBus {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await this.inner.close();
   }
 }

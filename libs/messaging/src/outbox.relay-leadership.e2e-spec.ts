@@ -21,6 +21,7 @@ class RecordingBus implements MessageBus {
     for (const m of messages) this.published.push(JSON.parse(m.value).position);
   }
   async subscribe() {}
+  async subscribeBatch() {}
   async ping() {}
   async close() {}
 }

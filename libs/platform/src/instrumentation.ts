@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EventStore, NewEvent } from '@lib/eventstore';
+import type { EventStore, NewEvent, StreamAppend } from '@lib/eventstore';
 import { currentContext, logger, metrics, runWithContext } from './observability';
 
 const ID = /^[\w.:-]{1,128}$/;
@@ -70,6 +70,20 @@ export function observedEventStore(store: EventStore, service: string): EventSto
           return result;
         };
       }
+      if (property === 'appendMany') {
+        return async (appends: StreamAppend[]) => {
+          const ctx = currentContext();
+          const enriched = ctx
+            ? appends.map((a) => ({
+                ...a,
+                events: a.events.map((e) => ({ ...e, metadata: { correlationId: ctx.correlationId, ...(e.metadata ?? {}) } })),
+              }))
+            : appends;
+          const results = await target.appendMany(enriched);
+          counter.inc(appends.reduce((n, a) => n + a.events.length, 0));
+          return results;
+        };
+      }
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -92,6 +106,34 @@ export function observedHandler<E extends { id: string; type: string; correlatio
       lag.set(Math.max(0, (Date.now() - Date.parse(event.occurredAt)) / 1000));
       log.info({ topic, eventId: event.id, type: event.type }, 'applied integration event');
     });
+}
+
+/**
+ * The batched form of observedHandler: the same metrics, and the same log line per event, written in that
+ * event's correlation context (so a change can still be followed by its correlation id through the logs).
+ * The events of a batch carry their own correlation ids in the metadata the consumer appends.
+ */
+export function observedBatchHandler<E extends { id: string; type: string; correlationId?: string; occurredAt: string }>(
+  service: string,
+  topic: string,
+  handle: (events: E[]) => Promise<void>,
+) {
+  const log = logger(`${service}.consumer`);
+  const consumed = metrics.consumed.labels(service, topic);
+  const lag = metrics.consumerLag.labels(service, topic);
+  return async (events: E[]) => {
+    const requestId = randomUUID();
+    await runWithContext({ requestId, correlationId: requestId }, () => handle(events));
+    if (events.length === 0) return;
+    consumed.inc(events.length);
+    lag.set(Math.max(0, (Date.now() - Date.parse(events[events.length - 1].occurredAt)) / 1000));
+    if (!log.isLevelEnabled('info')) return;
+    for (const e of events) {
+      runWithContext({ requestId, correlationId: e.correlationId ?? e.id }, () =>
+        log.info({ topic, eventId: e.id, type: e.type }, 'applied integration event'),
+      );
+    }
+  };
 }
 
 export function deadLetterLogger(service: string, topic: string) {

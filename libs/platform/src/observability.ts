@@ -99,6 +99,24 @@ export const metrics = (() => {
       labelNames: ['service'],
       registers: [registry],
     }),
+    catchUpBehind: new Gauge({
+      name: 'catchup_events_behind',
+      help: 'events (Kafka consumers: messages) a reader of a log still has to handle: relay, read models, consumer:<topic>',
+      labelNames: ['service', 'reader'],
+      registers: [registry],
+    }),
+    catchUpRate: new Gauge({
+      name: 'catchup_events_per_second',
+      help: 'events per second a reader handled over the last 10 s',
+      labelNames: ['service', 'reader'],
+      registers: [registry],
+    }),
+    catchUpEta: new Gauge({
+      name: 'catchup_eta_seconds',
+      help: 'seconds until a reader has caught up at its recent rate (-1: behind and not moving)',
+      labelNames: ['service', 'reader'],
+      registers: [registry],
+    }),
     headPosition: new Gauge({ name: 'event_store_head_position', help: 'last global position of the log', labelNames: ['service'], registers: [registry] }),
   };
 })();

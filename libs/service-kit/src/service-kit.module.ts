@@ -2,8 +2,8 @@ import { DynamicModule, Inject, Injectable, OnApplicationBootstrap, OnApplicatio
 import { ModuleRef } from '@nestjs/core';
 import { join } from 'node:path';
 import { createEventStore, createRelayLeadership, EventStore, Projection, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
-import { BusMessage, consume, MessageBus, OutboxRelay } from '@lib/messaging';
-import { deadLetterLogger, logger, metrics, observedEventStore, observedHandler, onScrape, ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
+import { BusMessage, consume, consumeBatches, MessageBus, OutboxRelay } from '@lib/messaging';
+import { deadLetterLogger, logger, metrics, observedBatchHandler, observedEventStore, observedHandler, onScrape, ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import {
   ConsumerDescription,
   EVENT_STORE,
@@ -62,6 +62,18 @@ export class ServiceLifecycle implements OnModuleInit, OnApplicationBootstrap, O
     this.projections?.start();
     for (const c of this.description.consumers ?? []) {
       const handler = this.moduleRef.get(c.handler, { strict: true });
+      if (handler.handleBatch) {
+        const handleBatch = observedBatchHandler(name, c.topic, (events) => handler.handleBatch!(events));
+        await consumeBatches({
+          bus: this.bus,
+          topic: c.topic,
+          group: name,
+          parse: c.parse,
+          handleBatch: (items) => handleBatch(items.map((i) => i.value)),
+          onDeadLetter: deadLetterLogger(name, c.topic),
+        });
+        continue;
+      }
       await consume({
         bus: this.bus,
         topic: c.topic,

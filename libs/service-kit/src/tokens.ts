@@ -20,6 +20,11 @@ export interface ServiceDependencies<C extends BaseConfig = BaseConfig> {
 /** a bus consumer provider: the kit subscribes it to its topic before any relay publishes */
 export interface IntegrationEventHandler<E> {
   handle(event: E): Promise<void>;
+  /**
+   * optional: a batch of events (one partition's, in order), all durably applied when it resolves. A handler
+   * that has it is subscribed with consumeBatches (catch-up in batches, one transaction per batch).
+   */
+  handleBatch?(events: E[]): Promise<void>;
 }
 
 export interface ConsumerDescription<E extends { id: string; type: string; occurredAt: string; correlationId?: string }> {

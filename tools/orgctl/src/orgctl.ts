@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { ApiClient, ApiFailure } from './api-client';
+import { caughtUp, describeReaders, parseReadiness, watchCatchUp } from './catch-up';
 import { ProgressOutput } from './progress';
 import { describeApp, exportApp, importApp, publishApp } from './app-commands';
 
@@ -57,6 +58,10 @@ from --token, --token-file or env ORGCTL_TOKEN; never the operator token):
                                                   same app), bind and configure from the settings document
                                                   (docs/deployment-settings.md) and publish, in one call
   app-publish ORG APP [--version N]               publish the current (or the given) version
+  catch-up [--interval MS] [--once]               how far the stack's relays, read models and consumers are
+                                                  behind (from /health/ready), with a progress bar until all
+                                                  have caught up; --once prints where they are and exits
+                                                  (0 caught up, 1 not yet). No token needed.
 
 offline (the service must be stopped):
   rebuild --service organization|app-packaging [--data-dir DIR] [--batch-size N]
@@ -112,6 +117,10 @@ const COMMANDS = {
     },
   },
   'app-publish': { positionals: 2, options: { ...apiOptions, version: { type: 'string' } } },
+  'catch-up': {
+    positionals: 0,
+    options: { url: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' }, once: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  },
   rebuild: {
     positionals: 0,
     options: {
@@ -199,6 +208,8 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
       case 'app-import':
       case 'app-publish':
         return await appCommand(ctx, command as 'app-export' | 'app-import' | 'app-publish');
+      case 'catch-up':
+        return await catchUp(ctx);
     }
   } catch (error) {
     return fail(ctx, error, command);
@@ -320,7 +331,7 @@ async function appCommand(ctx: Context, command: 'app-export' | 'app-import' | '
   return EXIT.ok;
 }
 
-function client(ctx: Context, memberToken?: string) {
+function stackUrl(ctx: Context): string {
   const baseUrl = str(ctx, 'url') ?? (ctx.io.env.ORGCTL_URL?.trim() || DEFAULT_URL);
   try {
     const u = new URL(baseUrl);
@@ -328,6 +339,11 @@ function client(ctx: Context, memberToken?: string) {
   } catch {
     throw new UsageError(`--url must be an http(s) URL, got "${baseUrl}"`);
   }
+  return baseUrl;
+}
+
+function client(ctx: Context, memberToken?: string) {
+  const baseUrl = stackUrl(ctx);
   return new ApiClient({
     baseUrl,
     token: memberToken ?? operatorToken(ctx),
@@ -539,6 +555,41 @@ async function rebuild(ctx: Context) {
       return EXIT.ok;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// catch-up
+
+async function catchUp(ctx: Context): Promise<number> {
+  const url = new URL('/health/ready', stackUrl(ctx)).toString();
+  const timeoutMs = positiveInt(ctx, 'timeout', DEFAULT_TIMEOUT_MS, 3_600_000);
+  const intervalMs = positiveInt(ctx, 'interval', 1000, 600_000);
+  const poll = async () => {
+    const signals = [AbortSignal.timeout(timeoutMs), ...(ctx.io.signal ? [ctx.io.signal] : [])];
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.any(signals) });
+    } catch (error) {
+      if (ctx.io.signal?.aborted) throw new ApiFailure('interrupted', 'interrupted');
+      throw new ApiFailure('unreachable', `stack unreachable at ${url}: ${(error as Error).message}`);
+    }
+    const body: unknown = await res.json().catch(() => null);
+    return parseReadiness(res.status, body);
+  };
+  if (ctx.values.once === true) {
+    const snapshot = await poll();
+    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ caughtUp: caughtUp(snapshot), ...snapshot })}\n`);
+    else ctx.io.stdout.write(`${caughtUp(snapshot) ? 'caught up' : 'catching up'}\n${describeReaders(snapshot)}\n`);
+    return caughtUp(snapshot) ? EXIT.ok : EXIT.refused;
+  }
+  const outcome = await watchCatchUp({ poll, out: ctx.io.stderr, intervalMs, signal: ctx.io.signal, now: ctx.io.now });
+  if (outcome.kind === 'interrupted') {
+    ctx.io.stderr.write(`orgctl catch-up: interrupted\n${describeReaders(outcome.last)}\n`);
+    return EXIT.interrupted;
+  }
+  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ caughtUp: true, ...outcome.last })}\n`);
+  else ctx.io.stdout.write(`caught up\n${describeReaders(outcome.last)}\n`);
+  return EXIT.ok;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,39 +1,98 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
-import { EventMetadata } from '@lib/eventstore';
+import { EventMetadata, EventStore, recordBatch } from '@lib/eventstore';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
-import { Injectable } from '@nestjs/common';
-import { IntegrationEventHandler } from '@lib/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, IntegrationEventHandler } from '@lib/service-kit';
 import { ResourceReleaseService } from '../apps/resource-release.service';
 import { OrgDirectoryRepository } from './org-directory.repository';
 import { OrgDirectoryCommand } from './org-directory.decider';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
 
+/** what the consumer records into */
+interface Recorders {
+  directory: OrgDirectoryRepository;
+  release: ResourceReleaseService;
+  store: EventStore;
+}
+
+/** the kit subscribes it in batches (handleBatch); `handle` is the single-event path */
+@Injectable()
+export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
+  constructor(
+    readonly directory: OrgDirectoryRepository,
+    readonly release: ResourceReleaseService,
+    @Inject(EVENT_STORE) readonly store: EventStore,
+  ) {}
+
+  handle(event: OrganizationIntegrationEvent) {
+    return handleOrganizationMessage(this, event);
+  }
+
+  handleBatch(events: OrganizationIntegrationEvent[]) {
+    return handleOrganizationBatch(this, events);
+  }
+}
+
 /**
  * Records organization, membership and resource changes in app-packaging's own log; when a resource is
  * disabled or deleted, every app bound to it goes back to "needs configuration".
  */
-@Injectable()
-export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
-  constructor(
-    private readonly directory: OrgDirectoryRepository,
-    private readonly release: ResourceReleaseService,
-  ) {}
+export async function handleOrganizationMessage(runtime: Recorders, event: OrganizationIntegrationEvent) {
+  const recording = directoryCommandFor(event);
+  if (!recording) return;
+  const { command, metadata } = recording;
+  const organizationId = event.data.organizationId;
+  await runtime.directory.handle(organizationId, command, metadata, { eventIds: idsOf(event) });
 
-  handle(event: OrganizationIntegrationEvent) {
-    return handleOrganizationMessage(this.directory, this.release, event);
+  if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
+    await runtime.release.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
+      ...metadata,
+    }, event.id);
   }
 }
 
-async function handleOrganizationMessage(directory: OrgDirectoryRepository, release: ResourceReleaseService, event: OrganizationIntegrationEvent) {
+const idsOf = (event: OrganizationIntegrationEvent) => (i: number) => derivedEventId('app-packaging', event.id, i);
+
+/**
+ * A batch of organization events: runs of events that only record into the directory are decided and
+ * appended in one transaction (see recordBatch); a disabled or deleted resource, which also releases the apps
+ * bound to it, goes through the single path, in its place in the order.
+ */
+export async function handleOrganizationBatch(runtime: Recorders, events: OrganizationIntegrationEvent[]) {
+  let run: OrganizationIntegrationEvent[] = [];
+  const flush = async () => {
+    const items = run;
+    run = [];
+    await recordBatch(
+      runtime.store,
+      items,
+      async (batch, event) => {
+        const recording = directoryCommandFor(event);
+        if (recording) await batch.decide(runtime.directory, event.data.organizationId, recording.command, recording.metadata, idsOf(event));
+      },
+      (event) => handleOrganizationMessage(runtime, event),
+    );
+  };
+  for (const event of events) {
+    if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
+      await flush();
+      await handleOrganizationMessage(runtime, event);
+    } else run.push(event);
+  }
+  await flush();
+}
+
+/** what app-packaging records in its directory for an organization event (null: nothing) */
+function directoryCommandFor(event: OrganizationIntegrationEvent): { command: OrgDirectoryCommand; metadata: EventMetadata } | null {
   const metadata: EventMetadata = {
     at: event.occurredAt,
     actor: 'system:organization',
     causationId: event.id,
-    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
+    // what the single path got from its correlation context: the source's correlation id, or its event id
+    correlationId: event.correlationId ?? event.id,
   };
   const sourceRevision = event.sourceRevision;
-  const organizationId = event.data.organizationId;
   let command: OrgDirectoryCommand | null = null;
   switch (event.type) {
     case 'OrganizationProvisioned':
@@ -72,13 +131,7 @@ async function handleOrganizationMessage(directory: OrgDirectoryRepository, rele
       break;
     }
     default:
-      return;
+      return null;
   }
-  await directory.handle(organizationId, command, metadata, { eventIds: (i) => derivedEventId('app-packaging', event.id, i) });
-
-  if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
-    await release.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
-      ...metadata,
-    }, event.id);
-  }
+  return { command, metadata };
 }

@@ -1,17 +1,26 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
-import { EventMetadata } from '@lib/eventstore';
-import { Injectable } from '@nestjs/common';
-import { IntegrationEventHandler } from '@lib/service-kit';
+import { assertNever, EventMetadata, EventStore, recordBatch } from '@lib/eventstore';
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, IntegrationEventHandler } from '@lib/service-kit';
+import type { UserCommand } from '../users/user.decider';
 import { UserRepository } from '../users/user.repository';
+import type { InvitationsCommand, KnownOrganizationCommand } from './directory.decider';
 import { InvitationsRepository, KnownOrganizationRepository } from './directory.repositories';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
 
+/** the repositories the consumer records into */
+interface Recorders {
+  users: UserRepository;
+  organizations: KnownOrganizationRepository;
+  invitations: InvitationsRepository;
+}
+
 /**
  * Identity keeps what it learns from organization in its own log: memberships on the user, organization
- * profiles, pending invitations per email. Each append carries an id derived from the source event and is
- * guarded by the source stream's revision, so redeliveries and stale messages change nothing.
+ * profiles, pending invitations per email (see handleOrganizationMessage / handleOrganizationBatch). The kit
+ * subscribes it in batches (handleBatch): each batch is recorded with one appendMany.
  */
 @Injectable()
 export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
@@ -19,70 +28,141 @@ export class OrganizationEventsConsumer implements IntegrationEventHandler<Organ
     readonly users: UserRepository,
     readonly organizations: KnownOrganizationRepository,
     readonly invitations: InvitationsRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   handle(event: OrganizationIntegrationEvent) {
     return handleOrganizationMessage(this, event);
   }
+
+  handleBatch(events: OrganizationIntegrationEvent[]) {
+    return handleOrganizationBatch(this, this.store, events);
+  }
 }
 
-async function handleOrganizationMessage(
-  runtime: { users: UserRepository; organizations: KnownOrganizationRepository; invitations: InvitationsRepository },
-  event: OrganizationIntegrationEvent,
-) {
-  const metadata: EventMetadata = {
-    at: event.occurredAt,
-    actor: 'system:organization',
-    causationId: event.id,
-    ...(event.correlationId ? { correlationId: event.correlationId } : {}),
-  };
-  const ids = { eventIds: (i: number) => derivedEventId('identity', event.id, i) };
+/** what identity records for one organization event: which aggregate, which command */
+type Recording =
+  | { into: 'organizations'; id: string; command: KnownOrganizationCommand }
+  | { into: 'users'; id: string; command: UserCommand }
+  | { into: 'invitations'; id: string; command: InvitationsCommand };
+
+/** null: identity keeps nothing of this event (org-level resources are app-packaging's concern) */
+export function recordingFor(event: OrganizationIntegrationEvent): Recording | null {
   const organizationId = event.data.organizationId;
   const sourceRevision = event.sourceRevision;
-  const profile = (change: Parameters<typeof runtime.organizations.handle>[1]['change']) =>
-    runtime.organizations.handle(organizationId, { type: 'RecordOrganization', organizationId, sourceRevision, change }, metadata, ids);
-  const membership = (userId: string, change: 'granted' | 'role-changed' | 'revoked', role?: 'Admin' | 'Developer' | 'Agent') =>
-    runtime.users.handle(userId, { type: 'RecordMembership', organizationId, change, role, sourceRevision }, metadata, ids);
-
+  const profile = (change: Extract<KnownOrganizationCommand, { type: 'RecordOrganization' }>['change']): Recording => ({
+    into: 'organizations',
+    id: organizationId,
+    command: { type: 'RecordOrganization', organizationId, sourceRevision, change },
+  });
+  const membership = (userId: string, change: 'granted' | 'role-changed' | 'revoked', role?: 'Admin' | 'Developer' | 'Agent'): Recording => ({
+    into: 'users',
+    id: userId,
+    command: { type: 'RecordMembership', organizationId, change, role, sourceRevision },
+  });
   switch (event.type) {
     case 'OrganizationProvisioned':
-      return void (await profile({ name: event.data.name, region: event.data.region, status: 'active' }));
+      return profile({ name: event.data.name, region: event.data.region, status: 'active' });
     case 'OrganizationRenamed':
-      return void (await profile({ name: event.data.name }));
+      return profile({ name: event.data.name });
     case 'OrganizationSuspended':
-      return void (await profile({ status: 'suspended' }));
+      return profile({ status: 'suspended' });
     case 'OrganizationReactivated':
-      return void (await profile({ status: 'active' }));
+      return profile({ status: 'active' });
     case 'MemberAdded':
-      return void (await membership(event.data.userId, 'granted', event.data.role));
+      return membership(event.data.userId, 'granted', event.data.role);
     case 'MemberRoleChanged':
-      return void (await membership(event.data.userId, 'role-changed', event.data.role));
+      return membership(event.data.userId, 'role-changed', event.data.role);
     case 'MemberRemoved':
-      return void (await membership(event.data.userId, 'revoked'));
+      return membership(event.data.userId, 'revoked');
     case 'InvitationCreated': {
       const { invitationId, role, expiresAt, email } = event.data;
-      await runtime.invitations.handle(
-        email.toLowerCase(),
-        { type: 'RecordInvitation', invitation: { invitationId, organizationId, role, expiresAt }, sourceRevision },
-        metadata,
-        ids,
-      );
-      return;
+      return {
+        into: 'invitations',
+        id: email.toLowerCase(),
+        command: { type: 'RecordInvitation', invitation: { invitationId, organizationId, role, expiresAt }, sourceRevision },
+      };
     }
     case 'InvitationRevoked':
     case 'InvitationAccepted':
-      await runtime.invitations.handle(
-        event.data.email.toLowerCase(),
-        {
+      return {
+        into: 'invitations',
+        id: event.data.email.toLowerCase(),
+        command: {
           type: 'CloseInvitation',
           invitationId: event.data.invitationId,
           organizationId,
           sourceRevision,
           reason: event.type === 'InvitationRevoked' ? 'revoked' : 'accepted',
         },
-        metadata,
-        ids,
-      );
-      return;
+      };
+    case 'ResourceCreated':
+    case 'ResourceUpdated':
+    case 'ResourceDisabled':
+    case 'ResourceEnabled':
+    case 'ResourceDeleted':
+      return null;
+    default:
+      return assertNever(event);
   }
+}
+
+const metadataOf = (event: OrganizationIntegrationEvent): EventMetadata => ({
+  at: event.occurredAt,
+  actor: 'system:organization',
+  causationId: event.id,
+  // what the single path gets from its correlation context: the source's correlation id, or the source event's id
+  correlationId: event.correlationId ?? event.id,
+});
+
+const idsOf = (event: OrganizationIntegrationEvent) => (i: number) => derivedEventId('identity', event.id, i);
+
+/**
+ * Identity keeps what it learns from organization in its own log: memberships on the user, organization
+ * profiles, pending invitations per email. Each append carries an id derived from the source event and is
+ * guarded by the source stream's revision, so redeliveries and stale messages change nothing.
+ */
+export async function handleOrganizationMessage(runtime: Recorders, event: OrganizationIntegrationEvent) {
+  const r = recordingFor(event);
+  if (!r) return;
+  const options = { eventIds: idsOf(event) };
+  switch (r.into) {
+    case 'organizations':
+      return void (await runtime.organizations.handle(r.id, r.command, metadataOf(event), options));
+    case 'users':
+      return void (await runtime.users.handle(r.id, r.command, metadataOf(event), options));
+    case 'invitations':
+      return void (await runtime.invitations.handle(r.id, r.command, metadataOf(event), options));
+    default:
+      return assertNever(r);
+  }
+}
+
+/**
+ * A batch of organization events, recorded in one transaction: each is decided in order against the state
+ * the previous ones left, and all resulting events are appended with one `appendMany`. When another writer
+ * got to one of the streams first (a user command over HTTP), the batch is decided again on fresh state; after
+ * a few such conflicts it falls back to one append per event. Idempotent like the single path: redelivered
+ * events decide nothing (source revisions) and carry the same derived ids.
+ */
+export async function handleOrganizationBatch(runtime: Recorders, store: EventStore, events: OrganizationIntegrationEvent[]) {
+  await recordBatch(
+    store,
+    events,
+    async (batch, event) => {
+      const r = recordingFor(event);
+      if (!r) return;
+      switch (r.into) {
+        case 'organizations':
+          return batch.decide(runtime.organizations, r.id, r.command, metadataOf(event), idsOf(event));
+        case 'users':
+          return batch.decide(runtime.users, r.id, r.command, metadataOf(event), idsOf(event));
+        case 'invitations':
+          return batch.decide(runtime.invitations, r.id, r.command, metadataOf(event), idsOf(event));
+        default:
+          return assertNever(r);
+      }
+    },
+    (event) => handleOrganizationMessage(runtime, event),
+  );
 }

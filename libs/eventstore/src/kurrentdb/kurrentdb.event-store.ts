@@ -19,9 +19,12 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
+  assertAppendMany,
   Subscription,
 } from '../event-store.port';
+import { sleep } from '../async';
 import {
   allPosition,
   describeEndpoint,
@@ -147,6 +150,60 @@ export class KurrentDbEventStore implements EventStore {
     return { nextExpectedRevision, position };
   }
 
+  /**
+   * One KurrentDB multi-stream append (server 25.1 or later: older servers answer UnsupportedError), atomic
+   * across the streams. That API carries metadata as string properties: string values go as they are, any
+   * other value as its JSON text (it reads back as that string). A batch whose every stream is a retry this
+   * process recognises answers the first results, as `append` does.
+   */
+  async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    assertAppendMany(appends);
+    if (appends.length === 0) return [];
+    if (appends.length === 1) return [await this.append(appends[0].streamName, appends[0].events, { expectedRevision: appends[0].expectedRevision })];
+    const planned = appends.map((a) => ({ ...a, ids: a.events.map((e) => normalizeEventId(e.id)) }));
+    const retried = planned.map((a) => this.recentIds.retried(a.streamName, a.ids));
+    if (retried.every((r) => r !== null)) {
+      return Promise.all(
+        retried.map(async (r, i) => ({
+          nextExpectedRevision: r!.revision,
+          position: r!.position ?? (await this.positionAt(planned[i].streamName, r!.revision)),
+        })),
+      );
+    }
+    let result;
+    try {
+      result = await this.bounded(
+        `append to ${appends.length} streams`,
+        this.client.multiStreamAppend(
+          planned.map((a) => ({
+            streamName: a.streamName,
+            expectedState: toStreamState(a.expectedRevision ?? 'any'),
+            events: a.events.map((e, i) => ({ ...toEventData(e, a.ids[i]), metadata: toStringProperties(e.metadata ?? {}) })),
+          })),
+        ),
+      );
+    } catch (error) {
+      if (isErrorOfType(error, ErrorType.WRONG_EXPECTED_VERSION)) {
+        // the client names the stream whose revision conflicted
+        const conflict = error as WrongExpectedVersionError;
+        const stream = planned.find((a) => a.streamName === conflict.streamName) ?? planned[0];
+        throw toWrongExpectedRevision(stream.streamName, stream.expectedRevision ?? 'any', conflict);
+      }
+      throw error;
+    }
+    const revisions = new Map(result.responses.map((r) => [r.streamName, toSafeNumber(r.revision, 'revision')]));
+    return Promise.all(
+      planned.map(async (a) => {
+        const nextExpectedRevision = revisions.get(a.streamName)!;
+        // the answer carries one commit position for the whole append: look up each stream's last event
+        const position = await this.positionAt(a.streamName, nextExpectedRevision);
+        this.recentIds.remember(a.streamName, a.ids, nextExpectedRevision, position);
+        return { nextExpectedRevision, position };
+      }),
+    );
+  }
+
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const plan = planStreamRead(options);
@@ -215,18 +272,7 @@ export class KurrentDbEventStore implements EventStore {
     let position = options.after ?? 0;
     let running = true;
     let current: AllStreamSubscription | null = null;
-    let wake: (() => void) | null = null;
-
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wake = null;
-          resolve();
-        }
-        wake = done;
-      });
+    const stopping = new AbortController();
 
     /** one server subscription from `position`; resolves false when the handler failed (the end) */
     const follow = async (): Promise<boolean> => {
@@ -271,7 +317,7 @@ export class KurrentDbEventStore implements EventStore {
     const loop = (async () => {
       while (running) {
         if (!(await follow())) return;
-        if (running) await sleep(this.resubscribeDelayMs); // lost connection: resubscribe from `position`
+        if (running) await sleep(this.resubscribeDelayMs, stopping.signal); // lost connection: resubscribe from `position`
       }
     })();
 
@@ -281,7 +327,7 @@ export class KurrentDbEventStore implements EventStore {
       },
       stop: async () => {
         running = false;
-        wake?.();
+        stopping.abort();
         if (current) await closeSubscription(current);
         await loop;
         this.subscriptions.delete(subscription);
@@ -325,6 +371,15 @@ export class KurrentDbEventStore implements EventStore {
   private assertOpen() {
     if (this.closed) throw new Error('event store is closed');
   }
+}
+
+/** the multi-stream append API takes metadata as string properties only */
+function toStringProperties(metadata: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value !== undefined) out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return out;
 }
 
 /** drains a client read into port events (skipping unresolved links) */

@@ -191,14 +191,8 @@ export function describeError(error: unknown): string {
   return message ? `${error.name}: ${message}` : error.name;
 }
 
-/** rejects with `onTimeout()` when `work` has not settled after `ms` (the work itself cannot be cancelled) */
-export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+/** the shared deadline helper, re-exported for the adapter and its tests */
+export { withTimeout } from '../async';
 
 interface KnownEvent {
   streamName: string;

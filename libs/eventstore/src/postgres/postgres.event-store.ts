@@ -11,6 +11,8 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  assertAppendMany,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   WrongExpectedRevisionError,
@@ -153,6 +155,40 @@ export class PostgresEventStore implements EventStore {
     }
     this.appended.emit('appended');
     return result;
+  }
+
+  /**
+   * Several streams in one transaction. The stream locks are taken up front in sorted order (after the xid,
+   * as the late-commit rule wants), so two batches touching the same streams in another order cannot
+   * deadlock; `appendTx` takes each lock again, which PostgreSQL grants at once to the same transaction.
+   */
+  async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    assertAppendMany(appends);
+    if (appends.length === 0) return [];
+    await this.init();
+    const client = await this.pool.connect();
+    const results: AppendResult[] = [];
+    try {
+      await client.query('BEGIN');
+      let current: StreamAppend = appends[0];
+      try {
+        const sorted = appends.map((a) => a.streamName).sort();
+        await client.query('SELECT pg_current_xact_id(), pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest($1::text[]) AS s ORDER BY s', [sorted]);
+        for (const a of appends) {
+          current = a;
+          results.push(await this.appendTx(client, a.streamName, a.events, a.expectedRevision ?? 'any'));
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw await this.translate(error, current.streamName, current.events, current.expectedRevision ?? 'any');
+      }
+    } finally {
+      client.release();
+    }
+    this.appended.emit('appended');
+    return results;
   }
 
   private async appendTx(client: PoolClient, streamName: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {

@@ -13,7 +13,9 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
+  assertAppendMany,
   Subscription,
   WrongExpectedRevisionError,
 } from '../event-store.port';
@@ -168,6 +170,17 @@ export class SqliteEventStore implements EventStore {
     this.localAppends += 1;
     this.appended.emit('appended', result.position);
     return result;
+  }
+
+  async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    assertAppendMany(appends);
+    if (appends.length === 0) return [];
+    const tx = this.db.transaction((list: StreamAppend[]) => list.map((a) => this.appendTx(a.streamName, a.events, a.expectedRevision ?? 'any')));
+    const results = tx.immediate(appends);
+    this.localAppends += 1;
+    this.appended.emit('appended', Math.max(...results.map((r) => r.position)));
+    return results;
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

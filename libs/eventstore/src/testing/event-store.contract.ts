@@ -95,6 +95,65 @@ export function eventStoreContract(name: string, create: () => Promise<EventStor
       await expect(store.append(stream(), [ev('B', {}, id)])).rejects.toBeInstanceOf(DuplicateEventIdError);
     });
 
+    it('appendMany writes to several streams in one global order and answers per stream', async () => {
+      const a = stream();
+      const b = stream();
+      await store.append(b, [ev('B0')]);
+      const results = await store.appendMany([
+        { streamName: a, events: [ev('A0'), ev('A1')], expectedRevision: 'no_stream' },
+        { streamName: b, events: [ev('B1')], expectedRevision: 0 },
+      ]);
+      expect(results.map((r) => r.nextExpectedRevision)).toEqual([1, 1]);
+      const [a1] = await store.readStream(a, { fromRevision: 1 });
+      const [b1] = await store.readStream(b, { fromRevision: 1 });
+      expect(results.map((r) => r.position)).toEqual([a1.position, b1.position]);
+      expect(await store.headPosition()).toBe(Math.max(a1.position, b1.position));
+      expect((await store.readStream(a)).map((e) => e.type)).toEqual(['A0', 'A1']);
+    });
+
+    it('appendMany writes nothing when one expected revision fails, and names that stream', async () => {
+      const a = stream();
+      const b = stream();
+      await store.append(b, [ev('B0'), ev('B1')]);
+      const attempt = store.appendMany([
+        { streamName: a, events: [ev('A0')], expectedRevision: 'no_stream' },
+        { streamName: b, events: [ev('B2')], expectedRevision: 0 },
+      ]);
+      await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+      await expect(
+        store.appendMany([
+          { streamName: a, events: [ev('A0')], expectedRevision: 'no_stream' },
+          { streamName: b, events: [ev('B2')], expectedRevision: 0 },
+        ]),
+      ).rejects.toMatchObject({ streamName: b, actual: 1 });
+      expect(await store.readStream(a)).toEqual([]);
+      expect(await store.readStream(b)).toHaveLength(2);
+    });
+
+    it('appendMany retried with the same ids answers the first results and writes nothing twice', async () => {
+      const a = stream();
+      const b = stream();
+      const appends = [
+        { streamName: a, events: [ev('A0')], expectedRevision: 'no_stream' as const },
+        { streamName: b, events: [ev('B0'), ev('B1')], expectedRevision: 'no_stream' as const },
+      ];
+      const first = await store.appendMany(appends);
+      const again = await store.appendMany(appends);
+      expect(again).toEqual(first);
+      expect(await store.readStream(a)).toHaveLength(1);
+      expect(await store.readStream(b)).toHaveLength(2);
+    });
+
+    it('appendMany refuses a stream named twice or an empty append, before writing anything', async () => {
+      const a = stream();
+      await expect(store.appendMany([{ streamName: a, events: [ev('A')] }, { streamName: a, events: [ev('B')] }])).rejects.toThrow(
+        'appears more than once',
+      );
+      await expect(store.appendMany([{ streamName: a, events: [] }])).rejects.toThrow('at least one event');
+      expect(await store.readStream(a)).toEqual([]);
+      expect(await store.appendMany([])).toEqual([]);
+    });
+
     it('reads a stream backwards and from a revision, with a maximum count', async () => {
       const s = stream();
       await store.append(s, [0, 1, 2, 3, 4].map((n) => ev('N', { n })));

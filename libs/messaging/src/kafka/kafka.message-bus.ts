@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { ClientKafka, KafkaContext, KafkaLogger, KafkaOptions, KafkaParser, ServerKafka } from '@nestjs/microservices';
-import { Admin, IHeaders, IMemberAssignment, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, IHeaders, IMemberAssignment, KafkaMessage, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
+import { Backoff, CatchUpProgress, catchUpProgress, sleep, ThroughputMeter, withTimeout } from '@lib/eventstore';
+import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
 import { OffsetCommitter } from './offset-committer';
 
 type NestKafkaOptions = Required<KafkaOptions>['options'];
@@ -89,14 +90,36 @@ interface ConsumerGroupListener {
   crashed(error: unknown): void;
 }
 
-/** ServerKafka whose parser keeps the raw kafkajs message (see PassThroughKafkaParser) */
+/** a subscription that takes kafkajs' per-partition batches instead of single messages */
+interface BatchBinding {
+  topic: string;
+  handle(payload: EachBatchPayload, consumer: Consumer): Promise<void>;
+}
+
+/**
+ * ServerKafka whose parser keeps the raw kafkajs message (see PassThroughKafkaParser). With a BatchBinding it
+ * runs the consumer with kafkajs' `eachBatch` (one call per partition and fetch, offsets resolved by the
+ * bus) instead of Nest's per-message `eachMessage` dispatch.
+ */
 class BusServerKafka extends ServerKafka {
   constructor(
     options: NestKafkaOptions,
     private readonly listener: ConsumerGroupListener,
+    private readonly batches?: BatchBinding,
   ) {
     super(options);
     this.parser = new PassThroughKafkaParser();
+  }
+
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    const batches = this.batches;
+    if (!batches) return super.bindEvents(consumer);
+    await consumer.subscribe({ ...(this.options.subscribe ?? {}), topics: [batches.topic] });
+    await consumer.run({
+      ...(this.options.run ?? {}),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => batches.handle(payload, consumer),
+    });
   }
 
   protected override registerConsumerEventListeners(): void {
@@ -115,6 +138,14 @@ interface Subscription {
   group: string;
   server: BusServerKafka;
   committer: OffsetCommitter;
+  /** batch subscriptions: messages left per partition as of its last fetched batch, and the rate handled */
+  progress?: { behind: Map<number, number>; meter: ThroughputMeter };
+}
+
+/** how far a batch subscription is behind its topic's end, as of the last batch fetched per partition */
+export interface ConsumerProgress extends Omit<CatchUpProgress, 'position' | 'head'> {
+  topic: string;
+  group: string;
 }
 
 const text = (value: Buffer | string | null | undefined): string =>
@@ -167,14 +198,6 @@ function explainMissingTopic(error: unknown, topics: string[]): unknown {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * MessageBus over Kafka, built on @nestjs/microservices' Kafka transport (kafkajs underneath), events only.
  *
@@ -205,7 +228,8 @@ export class KafkaMessageBus implements MessageBus {
   private probe: { admin: Admin; connected: Promise<void> } | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly sleepers = new Set<() => void>();
+  /** aborted by close(): cuts retry backoffs short */
+  private readonly closingSignal = new AbortController();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | null = null;
   private readonly retry: RetryOptions;
@@ -284,6 +308,58 @@ export class KafkaMessageBus implements MessageBus {
   // -------------------------------------------------------------- subscribe
 
   async subscribe(topic: string, group: string, handler: MessageHandler): Promise<void> {
+    await this.listen(topic, group, (server, committer) =>
+      // what @EventPattern(topic) does: an event handler, awaited by ServerKafka.handleEvent
+      server.addHandler(
+        topic,
+        async (_data: unknown, context?: KafkaContext) => {
+          // once closing, nothing more is handled or committed: the group's next consumer starts at this message
+          if (this.state !== 'open') return;
+          await this.track(this.deliver(group, handler, committer, context!));
+        },
+        true,
+      ),
+    );
+  }
+
+  /**
+   * Per-partition batches: kafkajs' `eachBatch` hands over what one fetch brought for a partition; the handler
+   * gets it in order, in slices of up to `maxMessages`. After a slice succeeded its offsets are resolved and
+   * committed (as for single messages); a throw retries that slice in place with the same backoff, so the
+   * partition waits and nothing after the failed slice is committed.
+   */
+  async subscribeBatch(topic: string, group: string, handler: BatchMessageHandler, options: BatchSubscribeOptions = {}): Promise<void> {
+    const maxMessages = Math.max(1, options.maxMessages ?? 1000);
+    const progress = { behind: new Map<number, number>(), meter: new ThroughputMeter() };
+    await this.listen(
+      topic,
+      group,
+      () => undefined,
+      (committer) => ({
+        topic,
+        handle: (payload, consumer) => this.track(this.deliverBatch(group, handler, maxMessages, committer, progress, payload, consumer)),
+      }),
+      progress,
+    );
+  }
+
+  /** messages left and handling rate of the batch subscriptions */
+  consumerProgress(): ConsumerProgress[] {
+    return [...this.subscriptions.values()].flatMap((s) => {
+      if (!s.progress) return [];
+      const behind = [...s.progress.behind.values()].reduce((n, v) => n + v, 0);
+      const { position: _p, head: _h, ...rest } = catchUpProgress(0, behind, s.progress.meter.ratePerSecond());
+      return [{ topic: s.topic, group: s.group, ...rest }];
+    });
+  }
+
+  private async listen(
+    topic: string,
+    group: string,
+    register: (server: BusServerKafka, committer: OffsetCommitter) => void,
+    batches?: (committer: OffsetCommitter) => BatchBinding,
+    progress?: Subscription['progress'],
+  ): Promise<void> {
     if (this.state !== 'open') throw new Error('message bus is closed');
     const id = `${topic}\u0000${group}`;
     if (this.subscriptions.has(id)) throw new Error(`group ${group} already subscribes to ${topic}`);
@@ -320,18 +396,9 @@ export class KafkaMessageBus implements MessageBus {
       },
       parser: { keepBinary: true },
     };
-    const server = new BusServerKafka(serverOptions, listener);
-    // what @EventPattern(topic) does: an event handler, awaited by ServerKafka.handleEvent
-    server.addHandler(
-      topic,
-      async (_data: unknown, context?: KafkaContext) => {
-        // once closing, nothing more is handled or committed: the group's next consumer starts at this message
-        if (this.state !== 'open') return;
-        await this.track(this.deliver(group, handler, committer, context!));
-      },
-      true,
-    );
-    const subscription: Subscription = { topic, group, server, committer };
+    const server = new BusServerKafka(serverOptions, listener, batches?.(committer));
+    register(server, committer);
+    const subscription: Subscription = { topic, group, server, committer, progress };
     this.subscriptions.set(id, subscription);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -367,18 +434,16 @@ export class KafkaMessageBus implements MessageBus {
       value: text(raw.value),
       headers: headersToStrings(raw.headers),
     });
-    const initialDelay = this.options.handlerRetry?.initialDelayMs ?? 100;
-    const maxDelay = this.options.handlerRetry?.maxDelayMs ?? 5000;
-    let delay = initialDelay;
+    const backoff = this.handlerBackoff();
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(read());
         break;
       } catch (error) {
         if (this.state !== 'open') return;
+        const delay = backoff.next();
         this.reportHandlerError(error, { message: read(), group, partition, offset: raw.offset, attempt, retryInMs: delay });
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, maxDelay);
+        await sleep(delay, this.closingSignal.signal);
         if (this.state !== 'open') return;
         // keeps the group membership alive while retrying; throws if the group rebalances, and then kafkajs
         // rejoins and redelivers from the committed offset (whoever owns the partition next)
@@ -387,6 +452,55 @@ export class KafkaMessageBus implements MessageBus {
     }
     // handled (also when it succeeded while the bus started closing: close() flushes it)
     committer.handled(context.getConsumer(), partition, raw.offset);
+  }
+
+  private async deliverBatch(
+    group: string,
+    handler: BatchMessageHandler,
+    maxMessages: number,
+    committer: OffsetCommitter,
+    progress: NonNullable<Subscription['progress']>,
+    payload: EachBatchPayload,
+    consumer: Consumer,
+  ): Promise<void> {
+    const { batch } = payload;
+    const read = (raw: KafkaMessage): BusMessage => ({
+      topic: batch.topic,
+      key: text(raw.key),
+      value: text(raw.value),
+      headers: headersToStrings(raw.headers),
+    });
+    const end = BigInt(batch.highWatermark);
+    for (let i = 0; i < batch.messages.length; i += maxMessages) {
+      if (this.state !== 'open' || !payload.isRunning() || payload.isStale()) return;
+      const slice = batch.messages.slice(i, i + maxMessages);
+      const backoff = this.handlerBackoff();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await handler(slice.map(read));
+          break;
+        } catch (error) {
+          if (this.state !== 'open') return;
+          const delay = backoff.next();
+          const first = slice[0];
+          this.reportHandlerError(error, { message: read(first), group, partition: batch.partition, offset: first.offset, attempt, retryInMs: delay });
+          await sleep(delay, this.closingSignal.signal);
+          if (this.state !== 'open') return;
+          // throws when the group rebalances: kafkajs rejoins and redelivers from the committed offset
+          await payload.heartbeat();
+        }
+      }
+      const last = slice[slice.length - 1].offset;
+      payload.resolveOffset(last);
+      committer.handled(consumer, batch.partition, last);
+      progress.meter.record(slice.length);
+      progress.behind.set(batch.partition, Number(end - BigInt(last) - 1n));
+      await payload.heartbeat();
+    }
+  }
+
+  private handlerBackoff(): Backoff {
+    return new Backoff({ initialMs: this.options.handlerRetry?.initialDelayMs ?? 100, maxMs: this.options.handlerRetry?.maxDelayMs ?? 5000 });
   }
 
   private reportCommitError(group: string, topic: string, error: unknown, offsets: { partition: number; offset: string }[]) {
@@ -407,19 +521,6 @@ export class KafkaMessageBus implements MessageBus {
       `handler of group ${failure.group} failed on ${failure.message.topic}[${failure.partition}]@${failure.offset} ` +
         `(attempt ${failure.attempt}): ${reason}; retrying in ${failure.retryInMs} ms`,
     );
-  }
-
-  /** a backoff that close() cuts short */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
   }
 
   // ------------------------------------------------------------------ admin
@@ -462,7 +563,7 @@ export class KafkaMessageBus implements MessageBus {
         if (Date.now() > deadline) throw error;
       }
       if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
 
@@ -528,7 +629,7 @@ export class KafkaMessageBus implements MessageBus {
 
   private async shutdown() {
     this.state = 'closing';
-    for (const wake of [...this.sleepers]) wake();
+    this.closingSignal.abort();
     // handlers still running finish, then their offsets are committed while the consumers are still running
     await Promise.allSettled([...this.inFlight]);
     // bounded: a broker that does not answer must not hold close() up (what is not committed is delivered again)

@@ -272,6 +272,49 @@ export function messageBusContract(name: string, create: () => Promise<MessageBu
       testTimeout,
     );
 
+    it(
+      'hands a batch subscriber each key’s messages in publish order, in batches of at most maxMessages',
+      async () => {
+        const topic = await newTopic();
+        const calls: BusMessage[][] = [];
+        await bus.subscribeBatch(topic, group('batch'), async (messages) => void calls.push(messages), { maxMessages: 4 });
+        const keys = ['alpha', 'beta', 'gamma'];
+        const sent = Array.from({ length: 30 }, (_, i) => message(topic, keys[i % 3], `${keys[i % 3]}-${Math.floor(i / 3)}`));
+        await bus.publish(sent);
+        await eventually(() => expect(calls.flat()).toHaveLength(30), timeoutMs);
+        expect(Math.max(...calls.map((c) => c.length))).toBeLessThanOrEqual(4);
+        expect(calls.some((c) => c.length > 1)).toBe(true);
+        for (const key of keys) {
+          const ofKey = calls.flat().filter((m) => m.key === key).map((m) => m.value);
+          expect(ofKey).toEqual(Array.from({ length: 10 }, (_, i) => `${key}-${i}`));
+        }
+        expect(calls.flat()[0].topic).toBe(topic);
+      },
+      testTimeout,
+    );
+
+    it(
+      'hands a batch whose handler threw to it again; nothing with the same key overtakes it',
+      async () => {
+        const topic = await newTopic();
+        const handled: string[] = [];
+        let failed = false;
+        await bus.subscribeBatch(topic, group('batch'), async (messages) => {
+          if (!failed && messages.some((m) => m.value === 'first')) {
+            failed = true;
+            throw new Error('batch fails once');
+          }
+          handled.push(...messages.map((m) => m.value));
+        });
+        await publishUntilAccepted(bus, [message(topic, 'k', 'first'), message(topic, 'k', 'second')]);
+        await bus.publish([message(topic, 'k', 'third')]);
+        await eventually(() => expect(handled).toContain('third'), timeoutMs);
+        expect(failed).toBe(true);
+        expect(firstOccurrences(handled)).toEqual(['first', 'second', 'third']);
+      },
+      testTimeout,
+    );
+
     it('answers ping while open', async () => {
       await expect(bus.ping()).resolves.toBeUndefined();
     });
