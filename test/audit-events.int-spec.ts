@@ -139,7 +139,8 @@ describe('the organization audit trail: audit events in, app-packaging actions, 
       const exported = await app.request('POST', `/v1/organizations/${org}/apps/${appId}/exports`, { token: ada });
       expect(exported.status).toBe(201);
       const download = await app.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: exported.body.download, headers: { authorization: `Bearer ${ada}` } });
-      const imported = await app.request('POST', `/v1/organizations/${org}/apps/imports`, {
+      // the package comes back into the organization it left: since apps carry a stable key, that is an upgrade
+      const imported = await app.request('POST', `/v1/organizations/${org}/apps/imports?mode=upgrade`, {
         token: dev,
         raw: download.rawPayload as unknown as string,
         headers: { 'content-type': 'application/zip' },
