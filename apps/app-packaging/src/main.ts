@@ -20,6 +20,7 @@ runMain('app-packaging', async () => {
   const app = await createHttpApp(ServiceModule, {
     title: 'app-packaging',
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustedProxies: config.TRUSTED_PROXIES,
     logLevel: config.LOG_LEVEL,
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: ['error', 'warn'],

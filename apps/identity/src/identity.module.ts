@@ -4,6 +4,8 @@ import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
 import { IdentityService } from './identity.service';
 import { IdentityController } from './identity.controller';
+import { VerificationController } from './verification/verification.controller';
+import { VerificationService } from './verification/verification.service';
 
 class IdentityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
@@ -35,12 +37,13 @@ export class IdentityModule {
     const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ local: keys }));
     return {
       module: IdentityModule,
-      controllers: [IdentityController],
+      controllers: [IdentityController, VerificationController],
       providers: [
         { provide: IDENTITY_RUNTIME, useValue: runtime },
         { provide: AUTH_CONFIG, useValue: auth },
         AuthGuard,
         IdentityService,
+        VerificationService,
         IdentityLifecycle,
       ],
     };

@@ -22,6 +22,11 @@ import { SessionCommand, sessionDecider, SessionEvent, SessionState, sessionStre
 import { SigningKeys } from './keys/signing-keys';
 import { toIntegrationMessage } from './users/user.integration';
 import { handleOrganizationMessage, parseOrganizationMessage } from './directory/organization.consumer';
+import { createMailSender } from '@lib/platform';
+import { VerificationCommand, verificationDecider, VerificationEvent, VerificationState, verificationStream } from './verification/verification.decider';
+import { LinkTokens } from './mail/link-tokens';
+import { MailDispatcher } from './mail/mail.dispatcher';
+import { mailComposer } from './mail/mail.composer';
 
 export const IDENTITY_RUNTIME = Symbol('IDENTITY_RUNTIME');
 
@@ -32,6 +37,9 @@ export class IdentityRuntime {
   readonly invitations: AggregateRepository<InvitationsCommand, InvitationsEvent, InvitationsState>;
   readonly sessions: AggregateRepository<SessionCommand, SessionEvent, SessionState>;
   readonly relay: OutboxRelay;
+  readonly verifications: AggregateRepository<VerificationCommand, VerificationEvent, VerificationState>;
+  readonly links: LinkTokens;
+  readonly mailer: MailDispatcher;
   private started = false;
 
   constructor(
@@ -46,6 +54,16 @@ export class IdentityRuntime {
     this.organizations = new AggregateRepository(store, knownOrganizationDecider, knownOrganizationStream, { cacheSize: 20_000 });
     this.invitations = new AggregateRepository(store, invitationsDecider, invitationsStream, { cacheSize: 10_000 });
     this.sessions = new AggregateRepository(store, sessionDecider, sessionStream, { cacheSize: 50_000 });
+    this.verifications = new AggregateRepository(store, verificationDecider, verificationStream, { cacheSize: 50_000 });
+    this.links = LinkTokens.open(config.LINK_SECRET, join(config.DATA_DIR, 'identity', 'link-key'));
+    this.mailer = new MailDispatcher({
+      store,
+      readModels,
+      sender: createMailSender({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, outboxDir: join(config.DATA_DIR, 'identity', 'outbox') }),
+      compose: mailComposer(this),
+      maxAttempts: config.MAIL_MAX_ATTEMPTS,
+      retryBaseMs: config.MAIL_RETRY_BASE_MS,
+    });
     this.relay = new OutboxRelay({
       name: 'identity',
       store,
@@ -81,6 +99,7 @@ export class IdentityRuntime {
   /** publishing starts once every consumer in the process has subscribed */
   startRelay() {
     this.relay.start();
+    this.mailer.start();
     onScrape(async () => {
       if (!this.started) return;
       metrics.relayLag.labels('identity').set(await this.relay.lag());
@@ -97,6 +116,7 @@ export class IdentityRuntime {
     this.started = false;
     await this.relay.flush(3000).catch(() => undefined);
     await this.relay.stop();
+    await this.mailer.stop();
     if (this.config.BUS === 'kafka') await this.bus.close();
     await this.store.close();
     this.readModels.close();

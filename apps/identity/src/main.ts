@@ -20,6 +20,7 @@ runMain('identity', async () => {
   const app = await createHttpApp(ServiceModule, {
     title: 'identity',
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustedProxies: config.TRUSTED_PROXIES,
     logLevel: config.LOG_LEVEL,
     logger: ['error', 'warn'],
   });

@@ -51,6 +51,7 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
   const app = await createHttpApp(StandaloneModule, {
     title: 'Organizations control plane (standalone)',
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustedProxies: config.TRUSTED_PROXIES,
     logLevel: config.LOG_LEVEL,
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: options.logger,

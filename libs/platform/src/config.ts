@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { REGIONS } from '@lib/contracts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
@@ -32,6 +42,15 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
+  /**
+   * peers whose X-Forwarded-For is believed (comma-separated IPs or CIDRs, e.g. `10.0.0.0/8,127.0.0.1`);
+   * default none: the client address is the connecting peer, whatever headers say
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().refine(isCidr, 'each trusted proxy must be an IP address or CIDR (10.0.0.0/8, ::1/128)'))),
   /** where verifiers fetch identity's public keys when identity runs in another process */
   JWKS_URL: z.string().url().optional(),
   /** `sqlite` (a file per service under DATA_DIR) or `kurrentdb` (KURRENTDB_CONNECTION_STRING) */

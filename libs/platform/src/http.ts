@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   logLevel?: string;
   /** false silences Nest's own messages (tests); otherwise they go to the JSON logger */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+  /** TRUSTED_PROXIES: only these peers' X-Forwarded-For sets the client address (default: none) */
+  trustedProxies?: readonly string[];
 }
 
 function flatten(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
@@ -44,7 +46,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // X-Forwarded-For is anyone's to write: believed only from the configured proxies (proxy-addr CIDRs)
+    trustProxy: [...(options.trustedProxies ?? [])],
   });
   configureLogger(options.logLevel ?? 'info');
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {

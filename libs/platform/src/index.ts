@@ -7,3 +7,4 @@ export * from './service-main';
 export * from './observability';
 export * from './instrumentation';
 export * from './regions';
+export * from './mail';

@@ -18,5 +18,15 @@ export async function handleIdentityMessage(knownUsers: AggregateRepository<Know
       );
       return;
     }
+    case 'EmailVerified': {
+      const email = event.data.email.toLowerCase();
+      await knownUsers.handle(
+        email,
+        { type: 'RecordEmailVerified', userId: event.data.userId, email },
+        { at: event.occurredAt, actor: 'system:identity', causationId: event.id, correlationId: event.correlationId },
+        { eventIds: (i) => derivedEventId('organization', event.id, i) },
+      );
+      return;
+    }
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
 import { sortableId } from '@lib/platform';
+import { DomainError } from '@lib/eventstore';
 import { OrganizationsService } from './organizations.service';
 import {
   ChangeRoleDto,
@@ -160,6 +161,10 @@ export class InvitationsController {
   @ApiOperation({ summary: 'Accept an invitation addressed to the signed-in user\'s email' })
   async accept(@Param('id') invitationId: string, @CurrentPrincipal() principal: Principal) {
     if (principal.kind !== 'user') throw new Error('unreachable');
+    // the token's email is only a claim until its owner proved they receive mail there
+    if (!principal.emailVerified) {
+      throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before accepting an invitation', 'email-not-verified');
+    }
     const organizationId = this.organizations.organizationOfInvitation(invitationId);
     const result = await this.organizations.command(organizationId, principal, {
       type: 'AcceptInvitation',

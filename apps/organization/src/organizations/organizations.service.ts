@@ -69,6 +69,8 @@ export class OrganizationsService {
     }
     const organizationId = `org-${this.region}-${sortableId()}`;
     const known = await this.runtime.knownUsers.load(input.adminEmail);
+    // only an account that proved it owns the address becomes Admin at once; otherwise the address is invited
+    const adminUserId = known.state.verified ? known.state.userId : null;
     const invitationExpiresAt = new Date(Date.now() + this.runtime.config.INVITATION_TTL_SECONDS * 1000).toISOString();
     const invitationId = `inv-${sortableId()}`;
     const result = await this.command(
@@ -79,7 +81,7 @@ export class OrganizationsService {
         organizationId,
         name: input.name,
         region: input.region,
-        admin: { email: input.adminEmail, userId: known.state.userId },
+        admin: { email: input.adminEmail, userId: adminUserId },
         invitationId,
         invitationExpiresAt,
         wrappedKey: this.runtime.secrets.newWrappedKey(),
@@ -87,8 +89,8 @@ export class OrganizationsService {
     );
     return {
       ...this.view(result.state),
-      admin: known.state.userId
-        ? { email: input.adminEmail, userId: known.state.userId, status: 'member' as const }
+      admin: adminUserId
+        ? { email: input.adminEmail, userId: adminUserId, status: 'member' as const }
         : { email: input.adminEmail, status: 'invited' as const, invitationId, expiresAt: invitationExpiresAt },
     };
   }

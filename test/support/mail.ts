@@ -1,0 +1,31 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** the first link in the text part */
+  link: string;
+  /** the `token` query parameter of that link */
+  token: string;
+}
+
+export async function parseMail(raw: Buffer | string): Promise<ReceivedMail> {
+  const mail = await simpleParser(raw);
+  const to = (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value[0]?.address ?? '';
+  const text = mail.text ?? '';
+  const link = /https?:\/\/\S+/.exec(text)?.[0] ?? '';
+  const token = link ? (new URL(link).searchParams.get('token') ?? '') : '';
+  return { to, subject: mail.subject ?? '', text, html: typeof mail.html === 'string' ? mail.html : '', link, token };
+}
+
+/** every message of the embedded outbox (<DATA_DIR>/identity/outbox/*.eml) */
+export async function readOutbox(dataDir: string): Promise<ReceivedMail[]> {
+  const dir = join(dataDir, 'identity', 'outbox');
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  return Promise.all(files.map((f) => parseMail(readFileSync(join(dir, f)))));
+}
