@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 
@@ -22,10 +22,14 @@ export async function parseMail(raw: Buffer | string): Promise<ReceivedMail> {
   return { to, subject: mail.subject ?? '', text, html: typeof mail.html === 'string' ? mail.html : '', link, token };
 }
 
-/** every message of the embedded outbox (<DATA_DIR>/identity/outbox/*.eml) */
+/** every message of the embedded outbox (<DATA_DIR>/identity/outbox/*.eml), oldest first */
 export async function readOutbox(dataDir: string): Promise<ReceivedMail[]> {
   const dir = join(dataDir, 'identity', 'outbox');
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => ({ f, at: statSync(join(dir, f), { bigint: true }).mtimeNs }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .map(({ f }) => f);
   return Promise.all(files.map((f) => parseMail(readFileSync(join(dir, f)))));
 }
