@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp, PlatformModule, requireEnv, runMain } from '@lib/platform';
+import { createHttpApp, PlatformModule, requireEnv, runMain, secureDataDir } from '@lib/platform';
 import { createMessageBus } from '@lib/messaging';
 import { AppPackagingModule } from './app-packaging.module';
 import { PackagingRuntime } from './app-packaging.runtime';
@@ -11,6 +11,7 @@ import { SERVICE_REQUIRED_ENV, SERVICE_TOPICS } from './service';
 runMain('app-packaging', async () => {
   requireEnv(process.env, SERVICE_REQUIRED_ENV, 'app-packaging');
   const config = loadPackagingConfig({ PORT: '3003', ...process.env });
+  secureDataDir(config.DATA_DIR);
   const bus = createMessageBus(config, 'app-packaging', SERVICE_TOPICS);
   const runtime = await PackagingRuntime.open(config, bus, config.OPERATOR_TOKEN!);
 
@@ -21,6 +22,7 @@ runMain('app-packaging', async () => {
     title: 'app-packaging',
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustedProxies: config.TRUSTED_PROXIES,
+    metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
     logLevel: config.LOG_LEVEL,
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: ['error', 'warn'],

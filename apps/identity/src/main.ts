@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp, PlatformModule, requireEnv, runMain } from '@lib/platform';
+import { createHttpApp, PlatformModule, requireEnv, runMain, secureDataDir } from '@lib/platform';
 import { createMessageBus } from '@lib/messaging';
 import { IdentityModule } from './identity.module';
 import { IdentityRuntime } from './identity.runtime';
@@ -11,6 +11,7 @@ import { SERVICE_REQUIRED_ENV, SERVICE_TOPICS } from './service';
 runMain('identity', async () => {
   requireEnv(process.env, SERVICE_REQUIRED_ENV, 'identity');
   const config = loadIdentityConfig({ PORT: '3001', ...process.env });
+  secureDataDir(config.DATA_DIR);
   const bus = createMessageBus(config, 'identity', SERVICE_TOPICS);
   const runtime = await IdentityRuntime.open(config, bus, config.OPERATOR_TOKEN!);
 
@@ -21,6 +22,7 @@ runMain('identity', async () => {
     title: 'identity',
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustedProxies: config.TRUSTED_PROXIES,
+    metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
     logLevel: config.LOG_LEVEL,
     logger: ['error', 'warn'],
   });

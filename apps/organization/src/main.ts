@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { createHttpApp, PlatformModule, requireEnv, runMain } from '@lib/platform';
+import { createHttpApp, PlatformModule, requireEnv, runMain, secureDataDir } from '@lib/platform';
 import { createMessageBus } from '@lib/messaging';
 import { OrganizationModule } from './organization.module';
 import { OrganizationRuntime } from './organization.runtime';
@@ -11,6 +11,7 @@ import { SERVICE_REQUIRED_ENV, SERVICE_TOPICS } from './service';
 runMain('organization', async () => {
   requireEnv(process.env, SERVICE_REQUIRED_ENV, 'organization');
   const config = loadOrganizationConfig({ PORT: '3002', ...process.env });
+  secureDataDir(config.DATA_DIR);
   const bus = createMessageBus(config, 'organization', SERVICE_TOPICS);
   const runtime = await OrganizationRuntime.open(config, bus, config.OPERATOR_TOKEN!);
 
@@ -21,6 +22,7 @@ runMain('organization', async () => {
     title: 'organization',
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustedProxies: config.TRUSTED_PROXIES,
+    metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
     logLevel: config.LOG_LEVEL,
     logger: ['error', 'warn'],
   });

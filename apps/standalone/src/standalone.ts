@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InProcessMessageBus } from '@lib/messaging';
-import { createHttpApp, PlatformModule, resolveOperatorToken } from '@lib/platform';
+import { createHttpApp, PlatformModule, resolveOperatorToken, secureDataDir } from '@lib/platform';
 import { IdentityModule } from '../../identity/src/identity.module';
 import { IdentityRuntime } from '../../identity/src/identity.runtime';
 import { identityConfigSchema } from '../../identity/src/config';
@@ -32,6 +32,7 @@ export interface Standalone {
  */
 export async function createStandalone(env: NodeJS.ProcessEnv = process.env, options: { logger?: false } = {}): Promise<Standalone> {
   const config = loadConfig(standaloneConfigSchema, env);
+  secureDataDir(config.DATA_DIR);
   const { token, generatedAt } = resolveOperatorToken(config);
   const bus = new InProcessMessageBus();
   const identity = await IdentityRuntime.open(config, bus, token);
@@ -52,6 +53,7 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
     title: 'Organizations control plane (standalone)',
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustedProxies: config.TRUSTED_PROXIES,
+    metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
     logLevel: config.LOG_LEVEL,
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: options.logger,

@@ -40,6 +40,10 @@ export const baseConfigSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** serve Prometheus metrics on this separate port (GET /metrics); the API port never serves them openly */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** bearer token that unlocks GET /metrics on the API port (for scrapers that cannot reach METRICS_PORT) */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   /**
@@ -115,4 +119,15 @@ export function resolveOperatorToken(config: Pick<BaseConfig, 'OPERATOR_TOKEN' |
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { token, generatedAt: file };
+}
+
+/**
+ * Files under DATA_DIR hold events, keys and mail: the process creates them 0600 (directories 0700) through
+ * its umask (SQLite makes its -wal/-shm files itself, so a mode per call would miss them), and DATA_DIR itself
+ * is made 0700, which also closes what an older version created with wider modes.
+ */
+export function secureDataDir(dataDir: string) {
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Headers, Injectable, Module, NotFoundException } from '@nestjs/common';
+import { metricsAllowed } from './metrics-access';
 import { scrape } from './observability';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -73,7 +74,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class MetricsController {
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  metrics() {
+  metrics(@Headers('authorization') authorization?: string) {
+    // not public: only with METRICS_TOKEN (else use METRICS_PORT); an unauthorised caller learns nothing is here
+    if (!metricsAllowed(authorization)) throw new NotFoundException('Cannot GET /metrics');
     return scrape();
   }
 }

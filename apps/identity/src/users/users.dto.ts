@@ -1,15 +1,13 @@
+import { EmailField } from '@lib/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   @ApiProperty({ minLength: 12, maxLength: 256, writeOnly: true })
@@ -33,9 +31,7 @@ export class RegisterUserDto {
 
 export class SignInDto {
   @ApiProperty()
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   @ApiProperty({ writeOnly: true })
