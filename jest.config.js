@@ -1,7 +1,7 @@
 /** Test tiers by suffix: *.spec.ts (pure, fast), *.int-spec.ts (adapters, HTTP, one process), *.e2e-spec.ts (separate processes, real servers). */
 const moduleNameMapper = {
-  '^@lib/(eventstore|messaging|contracts|auth|platform|object-storage)$': '<rootDir>/libs/$1/src',
-  '^@lib/(eventstore|messaging|contracts|auth|platform|object-storage)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@lib/(eventstore|messaging|contracts|auth|platform|object-storage|service-kit)$': '<rootDir>/libs/$1/src',
+  '^@lib/(eventstore|messaging|contracts|auth|platform|object-storage|service-kit)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const base = {
   rootDir: __dirname,

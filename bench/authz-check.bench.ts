@@ -196,7 +196,7 @@ async function serveProduct() {
     const caughtUp =
       (await s.organization.relay.lag()) === 0 &&
       (await s.identity.relay.lag()) === 0 &&
-      s.organization.projections.checkpoint >= orgHead;
+      s.organization.projections!.checkpoint >= orgHead;
     stable = caughtUp ? stable + 1 : 0;
     await new Promise((r) => setTimeout(r, caughtUp ? 100 : 250));
     if (Date.now() - catchUpStart > 10 * 60_000) throw new Error('relays/projections did not catch up in 10 minutes');
@@ -238,7 +238,8 @@ async function serveProduct() {
       await timed('', n, inject);
       store.readStream = readStream;
       // the same with the aggregate load stubbed: what is left is Nest + Fastify + validation + guard
-      const repo = s.organization.organizations;
+      const { OrganizationRepository } = await import('../apps/organization/src/organizations/organization.repository');
+      const repo = s.organization.get(OrganizationRepository);
       const load = repo.load;
       const fixed = await load.call(repo, at(0).organizationId);
       repo.load = async () => fixed;

@@ -50,12 +50,18 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { IDENTITY_EVENTS_TOPIC, ORGANIZATION_EVENTS_TOPIC, Role } from '@lib/contracts';
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage, KafkaMessageBus, KafkaMessageBusOptions, MessageBus, MessageHandler, StartupTolerantBus } from '@lib/messaging';
-import { configureLogger, runWithContext, sortableId } from '@lib/platform';
+import { configureLogger, PlatformModule, runWithContext, sortableId } from '@lib/platform';
+import { serviceHandles } from '@lib/service-kit';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { loadIdentityConfig } from '../apps/identity/src/config';
-import { IdentityRuntime } from '../apps/identity/src/identity.runtime';
+import { IdentityModule } from '../apps/identity/src/identity.module';
+import { UserRepository } from '../apps/identity/src/users/user.repository';
 import { SERVICE_TOPICS as IDENTITY_TOPICS } from '../apps/identity/src/service';
 import { loadOrganizationConfig } from '../apps/organization/src/config';
-import { OrganizationRuntime } from '../apps/organization/src/organization.runtime';
+import { OrganizationModule } from '../apps/organization/src/organization.module';
+import { OrganizationRepository } from '../apps/organization/src/organizations/organization.repository';
+import { SecretBox } from '../apps/organization/src/resources/secret-box';
 import { organizationStream } from '../apps/organization/src/organizations/organization.events';
 import { toIntegrationMessage } from '../apps/organization/src/organizations/organization.integration';
 import { SERVICE_TOPICS as ORGANIZATION_TOPICS } from '../apps/organization/src/service';
@@ -333,12 +339,15 @@ async function productPath() {
     },
   });
 
-  const organization = await OrganizationRuntime.open(orgConfig, orgBus, OPERATOR_TOKEN);
-  const identity = await IdentityRuntime.open(idConfig, idBus, OPERATOR_TOKEN);
+  // each service in its own Nest application context (no HTTP), on its own bus, as in its own process
+  const organization = await openService(OrganizationModule.register({ config: orgConfig, bus: orgBus, operatorToken: OPERATOR_TOKEN }));
+  const identity = await openService(IdentityModule.register({ config: idConfig, bus: idBus, operatorToken: OPERATOR_TOKEN }));
+  const organizations = organization.get(OrganizationRepository);
+  const secrets = organization.get(SecretBox);
 
   // visible: identity appended MembershipRoleChanged for (user, organization, sourceRevision)
   let granted = 0;
-  const users = identity.users;
+  const users = identity.get(UserRepository);
   const handleUser = users.handle.bind(users);
   users.handle = (async (userId, command, metadata, options) => {
     const result = await handleUser(userId, command, metadata, options);
@@ -354,16 +363,12 @@ async function productPath() {
   const cleanup = async () => {
     await Promise.allSettled([organization.relay.stop(), identity.relay.stop()]);
     await Promise.allSettled([orgBus.close(), idBus.close()]);
-    await Promise.allSettled([organization.stop(), identity.stop()]);
+    await Promise.allSettled([organization.close(), identity.close()]);
     if (process.env.BENCH_KEEP !== '1') for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dirs.join(' and ')}`);
   };
 
   try {
-    await organization.start();
-    await identity.start();
-    organization.startRelay();
-    identity.startRelay();
     // StartupTolerantBus subscribes in the background: ping answers once the topics exist and consumers run
     await until('both consumers to run', async () => (await Promise.all([orgBus.ping(), idBus.ping()]).then(() => true, () => false)), 60_000, 100);
 
@@ -378,7 +383,7 @@ async function productPath() {
           const organizationId = `org-eu-${sortableId()}`;
           const adminId = `usr-${sortableId()}`;
           const meta = () => ({ at: at(), actor: 'operator' });
-          await organization.organizations.handle(
+          await organizations.handle(
             organizationId,
             {
               type: 'ProvisionOrganization',
@@ -388,7 +393,7 @@ async function productPath() {
               admin: { email: `${adminId}@bench.test`, userId: adminId },
               invitationId: `inv-${sortableId()}`,
               invitationExpiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-              wrappedKey: organization.secrets.newWrappedKey(),
+              wrappedKey: secrets.newWrappedKey(),
               at: at(),
               actor: operator,
             },
@@ -399,12 +404,12 @@ async function productPath() {
             const email = `${userId}@bench.test`;
             const invitationId = `inv-${sortableId()}`;
             const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-            await organization.organizations.handle(
+            await organizations.handle(
               organizationId,
               { type: 'InviteMember', invitationId, email, role: 'Developer', expiresAt, at: at(), actor: operator },
               meta(),
             );
-            await organization.organizations.handle(
+            await organizations.handle(
               organizationId,
               { type: 'AcceptInvitation', invitationId, userId, email, at: at(), actor: { kind: 'user', userId, email } },
               { at: at(), actor: userId },
@@ -440,7 +445,7 @@ async function productPath() {
       const issued = now();
       const when = at();
       runWithContext({ requestId: randomUUID(), correlationId: randomUUID() }, () =>
-        organization.organizations.handle(
+        organizations.handle(
           member.organizationId,
           { type: 'ChangeMemberRole', userId: member.userId, role, at: when, actor: operator },
           { at: when, actor: 'operator' },
@@ -646,3 +651,12 @@ main().then(
     process.exit(1);
   },
 );
+
+/** a service module started without HTTP: consumers subscribe, then the relay publishes (the kit's lifecycle) */
+async function openService(registered: DynamicModule) {
+  @Module({ imports: [PlatformModule, registered] })
+  class BenchServiceModule {}
+  const context = await NestFactory.createApplicationContext(BenchServiceModule, { logger: false });
+  await context.init();
+  return { ...serviceHandles(context, registered), close: () => context.close() };
+}

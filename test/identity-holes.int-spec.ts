@@ -1,4 +1,5 @@
 import { eventually, OPERATOR_TOKEN, PASSWORD, startApp, TestApp } from './support/harness';
+import { UserRepository } from '../apps/identity/src/users/user.repository';
 
 jest.setTimeout(60_000);
 
@@ -129,8 +130,8 @@ describe('identity holes (regression)', () => {
       const hashed = await import('@node-rs/argon2').then((m) => m.hash(PASSWORD));
       const metadata = { at: new Date().toISOString(), actor: 'anonymous' };
       await app.identity.store.append('email-legacy@example.com', [{ type: 'EmailReserved', data: { userId }, metadata }], { expectedRevision: 'no_stream' });
-      await app.identity.users.handle(userId, { type: 'RegisterUser', userId, email: 'legacy@example.com', displayName: 'Legacy', passwordHash: hashed }, metadata);
-      await app.identity.users.handle(userId, { type: 'RecordMembership', organizationId: org.id, change: 'granted', role: 'Developer', sourceRevision: 99 }, metadata);
+      await app.identity.get(UserRepository).handle(userId, { type: 'RegisterUser', userId, email: 'legacy@example.com', displayName: 'Legacy', passwordHash: hashed }, metadata);
+      await app.identity.get(UserRepository).handle(userId, { type: 'RecordMembership', organizationId: org.id, change: 'granted', role: 'Developer', sourceRevision: 99 }, metadata);
 
       const session = await signIn('legacy@example.com');
       expect(session.organizations).toEqual([expect.objectContaining({ id: org.id, role: 'Developer' })]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '@lib/auth';
 import { AUTHZ_CHECK_PATH } from '../apps/organization/src/authz/authz.route';
 import { OPERATOR_TOKEN, PASSWORD, startApp, TestApp } from './support/harness';
+import { MailDispatcher } from '../apps/identity/src/mail/mail.dispatcher';
 
 jest.setTimeout(60_000);
 
@@ -113,7 +114,7 @@ describe('input hygiene and limits over HTTP', () => {
   });
 
   it('keeps every file under DATA_DIR 0600 and every directory 0700', async () => {
-    await app.identity.mailer.flush();
+    await app.identity.get(MailDispatcher).flush();
     const loose: string[] = [];
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, OPERATOR_TOKEN, PASSWORD, startApp, TestApp } from './support/harness';
 import { TestSmtpServer } from './support/smtp';
+import { MailDispatcher } from '../apps/identity/src/mail/mail.dispatcher';
 
 jest.setTimeout(60_000);
 
@@ -58,7 +59,7 @@ describe('mail over SMTP', () => {
     expect((await signUp('flaky@example.com')).status).toBe(201);
     await eventually(async () => expect(smtp.mailsTo('flaky@example.com')).toHaveLength(1));
     expect(smtp.refused).toContain('flaky@example.com');
-    expect(app.identity.mailer.deadLetters()).toEqual([]);
+    expect(app.identity.get(MailDispatcher).deadLetters()).toEqual([]);
   });
 
   it('dead-letters an undeliverable mail with the reason after the last attempt, and goes on', async () => {
@@ -66,20 +67,20 @@ describe('mail over SMTP', () => {
     expect((await signUp('after-bounce@example.com')).status).toBe(201);
     await eventually(async () => expect(smtp.mailsTo('after-bounce@example.com')).toHaveLength(1));
     expect(smtp.refused.filter((r) => r === 'bounce@example.com')).toHaveLength(3);
-    const [dead] = app.identity.mailer.deadLetters();
+    const [dead] = app.identity.get(MailDispatcher).deadLetters();
     expect(dead).toMatchObject({ eventType: 'EmailVerificationRequested', attempts: 3, reason: expect.stringMatching(/550|rejected|unavailable/i) });
   });
 
   it('sends no second mail when the log is replayed (idempotent by event id)', async () => {
-    await app.identity.mailer.flush();
+    await app.identity.get(MailDispatcher).flush();
     const before = smtp.received.length;
     await app.close({ keepData: true });
     const db = new Database(join(dataDir, 'identity', 'read-models.sqlite'));
     db.prepare("UPDATE checkpoints SET position = 0 WHERE name = 'mailer:identity'").run();
     db.close();
     app = await startApp(env(), dataDir);
-    await app.identity.mailer.flush();
-    expect(app.identity.mailer.position).toBeGreaterThan(0);
+    await app.identity.get(MailDispatcher).flush();
+    expect(app.identity.get(MailDispatcher).position).toBeGreaterThan(0);
     expect(smtp.received.length).toBe(before);
   });
 });

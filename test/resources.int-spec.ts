@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Flow } from './support/flow';
+import { OrganizationRepository } from '../apps/organization/src/organizations/organization.repository';
+import { SecretBox } from '../apps/organization/src/resources/secret-box';
 import { OPERATOR_TOKEN, startApp, TestApp } from './support/harness';
 
 jest.setTimeout(30_000);
@@ -122,9 +124,9 @@ describe('org-level resources over HTTP', () => {
     expect(JSON.stringify(audit.body)).not.toContain('Sup3rSecret');
     expect(audit.body.items.find((e: { action: string; subject: string }) => e.action === 'resource.created' && e.subject === `resource:${crm}`).details.secret).toBe('set');
     // and it can be opened again with the organization's key (the envelope encryption works)
-    const { state } = await app.organization.organizations.load(org);
+    const { state } = await app.organization.get(OrganizationRepository).load(org);
     const sealed = state.resources.get(crm)!.secret!;
-    expect(app.organization.secrets.openFor(state.wrappedKey!, sealed)).toBe(`${SECRET}-rotated`);
+    expect(app.organization.get(SecretBox).openFor(state.wrappedKey!, sealed)).toBe(`${SECRET}-rotated`);
   });
 
   it('publishes every resource change as an integration event without config or secret', async () => {

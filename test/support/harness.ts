@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStandalone, Standalone } from '../../apps/standalone/src/standalone';
 import { readOutbox, ReceivedMail } from './mail';
+import { MailDispatcher } from '../../apps/identity/src/mail/mail.dispatcher';
 
 export const OPERATOR_TOKEN = 'op-test-token-0123456789-abcdefghijklmnop';
 
@@ -56,7 +57,7 @@ export async function startApp(env: Record<string, string> = {}, dataDir = mkdte
     },
     async mailTo(to, subject = /./) {
       return eventually(async () => {
-        await standalone.identity.mailer.flush();
+        await standalone.identity.get(MailDispatcher).flush();
         const mails = (await readOutbox(dataDir)).filter((m) => m.to === to.toLowerCase() && subject.test(m.subject));
         if (mails.length === 0) throw new Error(`no mail to ${to} matching ${subject}`);
         return mails[mails.length - 1];

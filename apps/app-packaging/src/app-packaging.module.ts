@@ -1,44 +1,54 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
-import { PACKAGING_RUNTIME, PackagingRuntime } from './app-packaging.runtime';
+import { Module } from '@nestjs/common';
+import { AUTH_CONFIG, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
+import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
+import { PackagingConfig } from './config';
 import { AppsService } from './apps/apps.service';
 import { AppsController } from './apps/apps.controller';
+import { AppRepository } from './apps/app.repository';
+import { appsProjection } from './apps/projections';
+import { toIntegrationMessage } from './apps/app.integration';
+import { ResourceReleaseService } from './apps/resource-release.service';
+import { OrgDirectoryRepository } from './directory/org-directory.repository';
+import { OrganizationEventsConsumer, parseOrganizationMessage } from './directory/organization.consumer';
+import { packageStorageProvider, PackageStorageLifecycle } from './packages/package-storage';
 
-class PackagingLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(PACKAGING_RUNTIME) private readonly runtime: PackagingRuntime,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
-
-  async onModuleInit() {
-    await this.runtime.start();
-  }
-
-  onApplicationBootstrap() {
-    this.runtime.startRelay();
-    registerServiceReadiness(this.readiness, 'app-packaging', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay, projections: this.runtime.projections, storage: this.runtime.storage });
-  }
-
-  async onApplicationShutdown() {
-    await this.runtime.stop();
-  }
-}
-
+/** apps, their bindings to organization resources, package export and import */
 @Module({})
 export class AppPackagingModule {
-  static register(runtime: PackagingRuntime): DynamicModule {
-    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
-    return {
-      module: AppPackagingModule,
-      controllers: [AppsController],
-      providers: [
-        { provide: PACKAGING_RUNTIME, useValue: runtime },
-        { provide: AUTH_CONFIG, useValue: auth },
-        AuthGuard,
-        AppsService,
-        PackagingLifecycle,
-      ],
-    };
+  static register(deps: ServiceDependencies<PackagingConfig>) {
+    return EventSourcedServiceModule.forRoot(
+      {
+        module: AppPackagingModule,
+        name: 'app-packaging',
+        controllers: [AppsController],
+        projections: [appsProjection],
+        integration: toIntegrationMessage,
+        consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
+        providers: [
+          {
+            provide: AUTH_CONFIG,
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
+            useFactory: (config: PackagingConfig, token: string) => authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+          },
+          packageStorageProvider,
+          PackageStorageLifecycle,
+          AuthGuard,
+          OrgPermissionGuard,
+          {
+            // @OrgPermission decides from app-packaging's own copy of the organization (its directory)
+            provide: ORGANIZATION_ACCESS,
+            inject: [AppsService],
+            useFactory: (apps: AppsService): OrganizationAccess => ({ authorize: (id, principal, permission) => apps.authorize(id, principal, permission, false) }),
+          },
+          AppRepository,
+          OrgDirectoryRepository,
+          AppsService,
+          ResourceReleaseService,
+          OrganizationEventsConsumer,
+        ],
+      },
+      deps,
+    );
   }
 }

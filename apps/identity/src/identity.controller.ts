@@ -3,8 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
 import { IdentityService } from './identity.service';
 import { RefreshDto, RegisterUserDto, SelectOrganizationDto, SignInDto } from './users/users.dto';
-import { Inject } from '@nestjs/common';
-import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
+import { SigningKeys } from './keys/signing-keys';
 import { decodeJwt } from 'jose';
 
 type User = Extract<Principal, { kind: 'user' }>;
@@ -15,7 +14,7 @@ type User = Extract<Principal, { kind: 'user' }>;
 export class IdentityController {
   constructor(
     private readonly identity: IdentityService,
-    @Inject(IDENTITY_RUNTIME) private readonly runtime: IdentityRuntime,
+    private readonly keys: SigningKeys,
   ) {}
 
   @Post('v1/users')
@@ -75,6 +74,6 @@ export class IdentityController {
   @Get('.well-known/jwks.json')
   @ApiOperation({ summary: 'Public keys that verify access tokens' })
   jwks() {
-    return this.runtime.keys.jwks();
+    return this.keys.jwks();
   }
 }

@@ -1,51 +1,75 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, authConfig, AuthGuard, LocalKeySet, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
-import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { join } from 'node:path';
+import { AUTH_CONFIG, authConfig, AuthGuard, inProcessKeySet, LocalKeySet, TokenVerifier } from '@lib/auth';
+import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
+import { IdentityConfig } from './config';
 import { IdentityService } from './identity.service';
 import { IdentityController } from './identity.controller';
+import { SigningKeys } from './keys/signing-keys';
+import { toIntegrationMessage } from './users/user.integration';
+import { UserRepository } from './users/user.repository';
+import { SessionRepository } from './sessions/session.repository';
+import { InvitationsRepository, KnownOrganizationRepository } from './directory/directory.repositories';
+import { OrganizationEventsConsumer, parseOrganizationMessage } from './directory/organization.consumer';
 import { VerificationController } from './verification/verification.controller';
+import { VerificationRepository } from './verification/verification.repository';
 import { VerificationService } from './verification/verification.service';
+import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
-class IdentityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(IDENTITY_RUNTIME) private readonly runtime: IdentityRuntime,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
+/** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
+@Injectable()
+class PublishKeysInProcess implements OnModuleInit {
+  constructor(private readonly keys: SigningKeys) {}
 
-  /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
-  async onModuleInit() {
-    await this.runtime.start();
-  }
-
-  async onApplicationBootstrap() {
-    this.runtime.startRelay();
-    registerServiceReadiness(this.readiness, 'identity', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay });
-  }
-
-  async onApplicationShutdown() {
-    await this.runtime.stop();
+  onModuleInit() {
+    inProcessKeySet.publish(this.keys.jwks());
   }
 }
 
+/** users, sessions and tokens, verified email and the mail it sends; what identity learns from organization */
 @Module({})
 export class IdentityModule {
-  static register(runtime: IdentityRuntime): DynamicModule {
-    // identity verifies its own tokens with its own keys
-    const keys = new LocalKeySet();
-    keys.publish(runtime.keys.jwks());
-    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ local: keys }));
-    return {
-      module: IdentityModule,
-      controllers: [IdentityController, VerificationController],
-      providers: [
-        { provide: IDENTITY_RUNTIME, useValue: runtime },
-        { provide: AUTH_CONFIG, useValue: auth },
-        AuthGuard,
-        IdentityService,
-        VerificationService,
-        IdentityLifecycle,
-      ],
-    };
+  static register(deps: ServiceDependencies<IdentityConfig>) {
+    return EventSourcedServiceModule.forRoot(
+      {
+        module: IdentityModule,
+        name: 'identity',
+        controllers: [IdentityController, VerificationController],
+        integration: toIntegrationMessage,
+        consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
+        providers: [
+          {
+            provide: SigningKeys,
+            inject: [SERVICE_CONFIG],
+            useFactory: (config: IdentityConfig) => new SigningKeys(config.SIGNING_KEYS_DIR ?? join(config.DATA_DIR, 'identity', 'keys')).load(),
+          },
+          {
+            // identity verifies its own tokens with its own keys
+            provide: AUTH_CONFIG,
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN, SigningKeys],
+            useFactory: (config: IdentityConfig, token: string, keys: SigningKeys) => {
+              const local = new LocalKeySet();
+              local.publish(keys.jwks());
+              return authConfig(config, token, new TokenVerifier({ local }));
+            },
+          },
+          AuthGuard,
+          UserRepository,
+          SessionRepository,
+          KnownOrganizationRepository,
+          InvitationsRepository,
+          VerificationRepository,
+          linkTokensProvider,
+          mailDispatcherProvider,
+          MailDispatcherLifecycle,
+          VerificationService,
+          IdentityService,
+          OrganizationEventsConsumer,
+          PublishKeysInProcess,
+        ],
+      },
+      deps,
+    );
   }
 }

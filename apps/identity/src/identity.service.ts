@@ -2,10 +2,15 @@ import { HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/c
 import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { DomainError, WrongExpectedRevisionError } from '@lib/eventstore';
-import { Principal } from '@lib/auth';
+import { DomainError, EventStore, WrongExpectedRevisionError } from '@lib/eventstore';
+import { EVENT_STORE, SERVICE_CONFIG } from '@lib/service-kit';
+import { notAMember, Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
-import { IDENTITY_RUNTIME, IdentityRuntime } from './identity.runtime';
+import { IdentityConfig } from './config';
+import { SigningKeys } from './keys/signing-keys';
+import { UserRepository } from './users/user.repository';
+import { SessionRepository } from './sessions/session.repository';
+import { InvitationsRepository, KnownOrganizationRepository } from './directory/directory.repositories';
 import { emailStream } from './users/user.decider';
 import { passwordProblem } from './users/password-policy';
 import { VerificationService } from './verification/verification.service';
@@ -20,19 +25,22 @@ export class IdentityService {
   private readonly dummyHash: Promise<string>;
 
   constructor(
-    @Inject(IDENTITY_RUNTIME) private readonly runtime: IdentityRuntime,
+    @Inject(SERVICE_CONFIG) private readonly config: IdentityConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly users: UserRepository,
+    private readonly organizations: KnownOrganizationRepository,
+    private readonly invitations: InvitationsRepository,
+    private readonly sessions: SessionRepository,
+    private readonly keys: SigningKeys,
     private readonly verification: VerificationService,
   ) {
-    const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = runtime.config;
+    const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
     // per account, whatever the address: rotating client addresses buys no extra guesses
     this.failuresByEmail = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.failuresByIp = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES * 20, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.dummyHash = hash(randomBytes(16).toString('hex'));
   }
 
-  private get config() {
-    return this.runtime.config;
-  }
 
   async register(input: { email: string; password: string; displayName: string; invitationToken?: string }) {
     const problem = passwordProblem(input.password, input.email, this.config.PASSWORD_MIN_LENGTH);
@@ -44,19 +52,19 @@ export class IdentityService {
     // uniqueness on the write side: the email's reservation stream can only be created once
     let userId = `usr-${sortableId()}`;
     try {
-      await this.runtime.store.append(emailStream(input.email), [{ type: 'EmailReserved', data: { userId }, metadata }], {
+      await this.store.append(emailStream(input.email), [{ type: 'EmailReserved', data: { userId }, metadata }], {
         expectedRevision: 'no_stream',
       });
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      const [reservation] = await this.runtime.store.readStream(emailStream(input.email), { maxCount: 1 });
+      const [reservation] = await this.store.readStream(emailStream(input.email), { maxCount: 1 });
       userId = (reservation.data as { userId: string }).userId;
-      const existing = await this.runtime.users.load(userId);
+      const existing = await this.users.load(userId);
       if (existing.state.registered) throw new DomainError('conflict', 'a user with this email already exists', 'email-taken');
       // the reservation was made by a registration that stopped before it finished: this one completes it
     }
     const passwordHash = await hash(input.password);
-    const result = await this.runtime.users.handle(
+    const result = await this.users.handle(
       userId,
       { type: 'RegisterUser', userId, email: input.email, displayName: input.displayName, passwordHash },
       metadata,
@@ -73,9 +81,9 @@ export class IdentityService {
   async signIn(email: string, password: string, ip: string) {
     // the attempt is counted before the password is checked, atomically: parallel guesses cannot overtake the limit
     await this.countAttempt(email, ip);
-    const [reservation] = await this.runtime.store.readStream(emailStream(email), { maxCount: 1 });
+    const [reservation] = await this.store.readStream(emailStream(email), { maxCount: 1 });
     const userId = reservation ? (reservation.data as { userId: string }).userId : null;
-    const user = userId ? (await this.runtime.users.load(userId)).state : null;
+    const user = userId ? (await this.users.load(userId)).state : null;
     const ok = user?.registered ? await verify(user.passwordHash, password) : (await verify(await this.dummyHash, password), false);
     if (!ok || !user) throw new UnauthorizedException('the email or password is wrong');
     // a success clears the account's count and gives the address its attempt back
@@ -83,7 +91,7 @@ export class IdentityService {
     const sessionId = sortableId();
     const secret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
-    await this.runtime.sessions.handle(
+    await this.sessions.handle(
       sessionId,
       { type: 'StartSession', sessionId, userId: user.userId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry() },
       { at, actor: user.userId },
@@ -123,15 +131,15 @@ export class IdentityService {
     const ttl = this.config.ACCESS_TOKEN_TTL_SECONDS;
     const claims: Record<string, unknown> = { email, email_verified: emailVerified, sid: sessionId };
     if (organization) Object.assign(claims, { org: organization.id, region: organization.region });
-    const accessToken = await this.runtime.keys.sign(claims, userId, ttl, randomUUID());
+    const accessToken = await this.keys.sign(claims, userId, ttl, randomUUID());
     return { accessToken, tokenType: 'Bearer', expiresIn: ttl, ...(organization ? { organizationId: organization.id } : {}) };
   }
 
   async organizationsOf(userId: string) {
-    const { state } = await this.runtime.users.load(userId);
+    const { state } = await this.users.load(userId);
     const result = [];
     for (const [organizationId, role] of state.memberships) {
-      const { state: known } = await this.runtime.organizations.load(organizationId);
+      const { state: known } = await this.organizations.load(organizationId);
       result.push({
         id: organizationId,
         name: known.profile?.name ?? '',
@@ -145,18 +153,18 @@ export class IdentityService {
 
   /** an access token scoped to one organization the user belongs to now */
   async selectOrganization(principal: Extract<Principal, { kind: 'user' }>, organizationId: string, sessionId: string | undefined) {
-    const { state } = await this.runtime.users.load(principal.userId);
+    const { state } = await this.users.load(principal.userId);
     const role = state.memberships.get(organizationId);
-    if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
+    if (!role) throw notAMember();
     if (!(await this.verification.isVerified(principal.userId))) {
       throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before working in an organization', 'email-not-verified');
     }
-    const { state: known } = await this.runtime.organizations.load(organizationId);
+    const { state: known } = await this.organizations.load(organizationId);
     if (known.profile?.status === 'suspended') {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
     }
     if (sessionId) {
-      await this.runtime.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
+      await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
     const region = known.profile?.region ?? organizationId.split('-')[1];
     return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region }, true)), role };
@@ -167,18 +175,18 @@ export class IdentityService {
     const newSecret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
     try {
-      const result = await this.runtime.sessions.handle(
+      const result = await this.sessions.handle(
         sessionId,
         { type: 'RefreshSession', presentedHash: sha256(secret), newHash: sha256(newSecret), expiresAt: this.refreshExpiry(), at },
         { at, actor: 'session' },
       );
       if (result.state.ended) throw new UnauthorizedException('the refresh token was already used; the session is ended');
-      const { state: user } = await this.runtime.users.load(result.state.userId);
+      const { state: user } = await this.users.load(result.state.userId);
       let organization: { id: string; region: string } | null = null;
       const scoped = result.state.organizationId;
       const verified = await this.verification.isVerified(user.userId);
       if (scoped && verified && user.memberships.has(scoped)) {
-        const { state: known } = await this.runtime.organizations.load(scoped);
+        const { state: known } = await this.organizations.load(scoped);
         if (known.profile?.status !== 'suspended') organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
       }
       return { ...(await this.tokens(user.userId, user.email, sessionId, organization, verified)), refreshToken: `rt_${sessionId}.${newSecret}` };
@@ -191,7 +199,7 @@ export class IdentityService {
   async signOut(refreshToken: string) {
     const [sessionId, secret] = refreshToken.slice(3).split('.');
     try {
-      await this.runtime.sessions.handle(sessionId, { type: 'EndSession', presentedHash: sha256(secret) }, { at: new Date().toISOString(), actor: 'session' });
+      await this.sessions.handle(sessionId, { type: 'EndSession', presentedHash: sha256(secret) }, { at: new Date().toISOString(), actor: 'session' });
     } catch (error) {
       if (error instanceof DomainError) throw new UnauthorizedException('the refresh token is not valid');
       throw error;
@@ -199,18 +207,18 @@ export class IdentityService {
   }
 
   async me(userId: string) {
-    const { state } = await this.runtime.users.load(userId);
+    const { state } = await this.users.load(userId);
     if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
     return { user: { ...this.userView(state), emailVerified: await this.verification.isVerified(userId) }, organizations: await this.organizationsOf(userId) };
   }
 
   async myInvitations(email: string) {
-    const { state } = await this.runtime.invitations.load(email.toLowerCase());
+    const { state } = await this.invitations.load(email.toLowerCase());
     const now = new Date().toISOString();
     const items = [];
     for (const invitation of state.pending.values()) {
       if (invitation.expiresAt <= now) continue;
-      const { state: known } = await this.runtime.organizations.load(invitation.organizationId);
+      const { state: known } = await this.organizations.load(invitation.organizationId);
       items.push({ ...invitation, organizationName: known.profile?.name ?? '', region: known.profile?.region ?? null });
     }
     return { items };

@@ -1,56 +1,82 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, TokenVerifier } from '@lib/auth';
-import { ReadinessRegistry, registerServiceReadiness, registerOpenApiPaths } from '@lib/platform';
+import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { join } from 'node:path';
+import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
+import { IDENTITY_EVENTS_TOPIC } from '@lib/contracts';
+import { registerOpenApiPaths } from '@lib/platform';
+import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { authzCheckOpenApi, registerAuthzCheckRoute } from './authz/authz.route';
-import { ORGANIZATION_RUNTIME, OrganizationRuntime } from './organization.runtime';
+import { OrganizationConfig } from './config';
 import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
+import { OrganizationRepository } from './organizations/organization.repository';
+import { organizationProjections } from './organizations/projections/organization-read-models';
+import { toIntegrationMessage } from './organizations/organization.integration';
 import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
+import { ResourcesService } from './resources/resources.service';
+import { SecretBox } from './resources/secret-box';
+import { KnownUserRepository } from './directory/known-user.repository';
+import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
 
 registerOpenApiPaths(authzCheckOpenApi);
 
-class OrganizationLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+/** POST /v1/authz/check is a plain Fastify route (the gateway's hot path) */
+@Injectable()
+class AuthzCheckRoute implements OnModuleInit {
   constructor(
-    @Inject(ORGANIZATION_RUNTIME) private readonly runtime: OrganizationRuntime,
-    private readonly readiness: ReadinessRegistry,
     private readonly adapterHost: HttpAdapterHost,
     private readonly organizations: OrganizationsService,
     @Inject(AUTH_CONFIG) private readonly auth: AuthConfig,
   ) {}
 
-  /** consumers subscribe first (every module), then relays publish (onApplicationBootstrap) */
-  async onModuleInit() {
+  onModuleInit() {
     registerAuthzCheckRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth);
-    await this.runtime.start();
-  }
-
-  async onApplicationBootstrap() {
-    this.runtime.startRelay();
-    registerServiceReadiness(this.readiness, 'organization', { store: this.runtime.store, bus: this.runtime.bus, relay: this.runtime.relay, projections: this.runtime.projections });
-  }
-
-  async onApplicationShutdown() {
-    await this.runtime.stop();
   }
 }
 
-/** wiring only: the runtime is built by the caller (standalone or the service's own main) */
+/** organizations, their members, invitations and resources; the authorization check of the gateway */
 @Module({})
 export class OrganizationModule {
-  static register(runtime: OrganizationRuntime): DynamicModule {
-    const auth = authConfig(runtime.config, runtime.operatorToken, new TokenVerifier({ jwksUrl: runtime.config.JWKS_URL }));
-    return {
-      module: OrganizationModule,
-      controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],
-      providers: [
-        { provide: ORGANIZATION_RUNTIME, useValue: runtime },
-        { provide: AUTH_CONFIG, useValue: auth },
-        AuthGuard,
-        OrganizationsService,
-        OrganizationLifecycle,
-      ],
-    };
+  static register(deps: ServiceDependencies<OrganizationConfig>) {
+    return EventSourcedServiceModule.forRoot(
+      {
+        module: OrganizationModule,
+        name: 'organization',
+        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController],
+        projections: organizationProjections,
+        integration: toIntegrationMessage,
+        consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
+        providers: [
+          {
+            provide: AUTH_CONFIG,
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
+            useFactory: (config: OrganizationConfig, token: string) => authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+          },
+          {
+            provide: SecretBox,
+            inject: [SERVICE_CONFIG],
+            useFactory: (config: OrganizationConfig) => SecretBox.fromConfig(config.SECRETS_MASTER_KEY, join(config.DATA_DIR, 'organization', 'master.key')),
+          },
+          AuthGuard,
+          OrgPermissionGuard,
+          {
+            // @OrgPermission decides from the organization's write model (its current state, never a token's claims)
+            provide: ORGANIZATION_ACCESS,
+            inject: [OrganizationsService],
+            useFactory: (organizations: OrganizationsService): OrganizationAccess => ({
+              authorize: (id, principal, permission) => organizations.read(id, principal, permission),
+            }),
+          },
+          OrganizationRepository,
+          KnownUserRepository,
+          OrganizationsService,
+          ResourcesService,
+          IdentityEventsConsumer,
+          AuthzCheckRoute,
+        ],
+      },
+      deps,
+    );
   }
 }

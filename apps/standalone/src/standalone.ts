@@ -2,16 +2,15 @@ import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InProcessMessageBus } from '@lib/messaging';
 import { createHttpApp, PlatformModule, resolveOperatorToken, secureDataDir } from '@lib/platform';
+import { serviceHandles, ServiceHandles } from '@lib/service-kit';
 import { IdentityModule } from '../../identity/src/identity.module';
-import { IdentityRuntime } from '../../identity/src/identity.runtime';
 import { identityConfigSchema } from '../../identity/src/config';
 import { OrganizationModule } from '../../organization/src/organization.module';
-import { OrganizationRuntime } from '../../organization/src/organization.runtime';
 import { loadConfig } from '@lib/platform';
+import { serveConsole } from '@lib/platform/console-static';
 import { organizationConfigSchema } from '../../organization/src/config';
 import { packagingConfigSchema } from '../../app-packaging/src/config';
 import { AppPackagingModule } from '../../app-packaging/src/app-packaging.module';
-import { PackagingRuntime } from '../../app-packaging/src/app-packaging.runtime';
 
 export const standaloneConfigSchema = identityConfigSchema.merge(organizationConfigSchema).merge(packagingConfigSchema);
 
@@ -21,9 +20,9 @@ export interface Standalone {
   operatorToken: string;
   operatorTokenFile?: string;
   bus: InProcessMessageBus;
-  identity: IdentityRuntime;
-  organization: OrganizationRuntime;
-  packaging: PackagingRuntime;
+  identity: ServiceHandles;
+  organization: ServiceHandles;
+  packaging: ServiceHandles;
 }
 
 /**
@@ -35,18 +34,12 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
   secureDataDir(config.DATA_DIR);
   const { token, generatedAt } = resolveOperatorToken(config);
   const bus = new InProcessMessageBus();
-  const identity = await IdentityRuntime.open(config, bus, token);
-  const organization = OrganizationRuntime.open(config, bus, token);
-  const packaging = PackagingRuntime.open(config, bus, token);
+  const deps = { config, bus, operatorToken: token };
+  const identity = IdentityModule.register(deps);
+  const organization = OrganizationModule.register(deps);
+  const packaging = AppPackagingModule.register(deps);
 
-  @Module({
-    imports: [
-      PlatformModule,
-      IdentityModule.register(identity),
-      OrganizationModule.register(organization),
-      AppPackagingModule.register(packaging),
-    ],
-  })
+  @Module({ imports: [PlatformModule, identity, organization, packaging] })
   class StandaloneModule {}
 
   const app = await createHttpApp(StandaloneModule, {
@@ -58,5 +51,15 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: options.logger,
   });
-  return { app, config, operatorToken: token, operatorTokenFile: generatedAt, bus, identity, organization, packaging };
+  await serveConsole(app, env.CONSOLE_DIR ?? 'dist/console'); // the Console at `/` (npm start builds it)
+  return {
+    app,
+    config,
+    operatorToken: token,
+    operatorTokenFile: generatedAt,
+    bus,
+    identity: serviceHandles(app, identity),
+    organization: serviceHandles(app, organization),
+    packaging: serviceHandles(app, packaging),
+  };
 }

@@ -1,3 +1,5 @@
 export * from './permissions';
 export * from './tokens';
 export * from './guards';
+export * from './policy';
+export * from './org-permission';

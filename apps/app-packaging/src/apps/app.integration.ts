@@ -1,5 +1,6 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
+import { unknownEvent } from '@lib/service-kit';
 import { PACKAGING_EVENTS_TOPIC, toBusMessage } from '@lib/contracts';
 import { APP_STREAM_PREFIX, AppEvent } from './app.events';
 
@@ -33,7 +34,12 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
         type: 'AppNeedsConfiguration',
         data: { organizationId, appId: e.data.appId, slot: e.data.slot, reason: e.data.reason },
       });
-    default:
+    case 'AppUpdated': // internal: definitions and bindings stay inside app-packaging
+    case 'BindingPlanProposed':
+    case 'SlotBound':
+    case 'AppExported':
       return null;
+    default:
+      return unknownEvent(e);
   }
 }

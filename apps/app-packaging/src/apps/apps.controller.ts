@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { ProblemException } from '@lib/platform';
 import { AppsService } from './apps.service';
 import { BindSlotDto, BulkBindDto, CreateAppDto, ImportQueryDto, UpdateAppDto } from './app.dto';
@@ -14,18 +14,21 @@ export class AppsController {
 
   @Post()
   @Auth('user')
+  @OrgPermission('apps.edit')
   create(@Param('id') id: string, @Body() body: CreateAppDto, @CurrentPrincipal() p: Principal) {
     return this.apps.create(id, p, body);
   }
 
   @Get()
   @Auth('user', 'operator')
+  @OrgPermission('apps.read')
   list(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.apps.list(id, p);
   }
 
   @Post('imports')
   @Auth('user')
+  @OrgPermission('apps.import')
   @ApiConsumes('application/zip')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOperation({ summary: 'Import an app package (ZIP) into this organization: a new app that needs configuration, with a binding plan' })
@@ -38,12 +41,14 @@ export class AppsController {
 
   @Get(':appId')
   @Auth('user', 'operator')
+  @OrgPermission('apps.read')
   get(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.get(id, appId, p);
   }
 
   @Patch(':appId')
   @Auth('user')
+  @OrgPermission('apps.edit')
   @ApiOperation({ summary: 'Update the app: every update is a new version' })
   update(@Param('id') id: string, @Param('appId') appId: string, @Body() body: UpdateAppDto, @CurrentPrincipal() p: Principal) {
     return this.apps.update(id, appId, p, body);
@@ -51,12 +56,14 @@ export class AppsController {
 
   @Put(':appId/bindings/:slot')
   @Auth('user')
+  @OrgPermission('apps.edit')
   bindOne(@Param('id') id: string, @Param('appId') appId: string, @Param('slot') slot: string, @Body() body: BindSlotDto, @CurrentPrincipal() p: Principal) {
     return this.apps.bind(id, appId, p, { [slot]: body.resourceId }, false);
   }
 
   @Put(':appId/bindings')
   @Auth('user')
+  @OrgPermission('apps.edit')
   @ApiOperation({ summary: 'Bind several slots at once: a map, the binding plan\'s suggestions, or both (the map wins)' })
   bindMany(@Param('id') id: string, @Param('appId') appId: string, @Body() body: BulkBindDto, @CurrentPrincipal() p: Principal) {
     return this.apps.bind(id, appId, p, body.bindings, body.useSuggestions === true);
@@ -65,12 +72,14 @@ export class AppsController {
   @Post(':appId/publish')
   @HttpCode(200)
   @Auth('user')
+  @OrgPermission('apps.publish')
   publish(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.publish(id, appId, p);
   }
 
   @Post(':appId/exports')
   @Auth('user')
+  @OrgPermission('apps.export')
   @ApiOperation({ summary: 'Export the app as a ZIP package (no resource ids, bindings or secrets)' })
   export(@Param('id') id: string, @Param('appId') appId: string, @CurrentPrincipal() p: Principal) {
     return this.apps.export(id, appId, p);
@@ -78,6 +87,7 @@ export class AppsController {
 
   @Get(':appId/exports/:exportId/download')
   @Auth('user', 'operator')
+  @OrgPermission('apps.export')
   async download(
     @Param('id') id: string,
     @Param('appId') appId: string,

@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DomainError, EventMetadata } from '@lib/eventstore';
-import { can, Permission, Principal } from '@lib/auth';
+import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { ObjectStorage } from '@lib/object-storage';
+import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { assertRoleGrants, Permission, Principal } from '@lib/auth';
 import { RESOURCE_KINDS } from '@lib/contracts';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
-import { PACKAGING_RUNTIME, PackagingRuntime } from '../app-packaging.runtime';
+import { PackagingConfig } from '../config';
+import { PACKAGE_STORAGE } from '../packages/package-storage';
+import { OrgDirectoryRepository } from '../directory/org-directory.repository';
+import { AppRepository } from './app.repository';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
 import { proposePlan, suggestedBindings } from './binding-plan';
@@ -14,23 +19,27 @@ import { OrgDirectoryState } from '../directory/org-directory.decider';
 
 @Injectable()
 export class AppsService {
-  constructor(@Inject(PACKAGING_RUNTIME) private readonly runtime: PackagingRuntime) {}
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: PackagingConfig,
+    private readonly apps: AppRepository,
+    private readonly directory: OrgDirectoryRepository,
+    @Inject(PACKAGE_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+  ) {}
 
   private get region() {
-    return this.runtime.config.REGION;
+    return this.config.REGION;
   }
 
   /** the organization as app-packaging knows it, after checking the caller's current role */
   async authorize(organizationId: string, principal: Principal, permission: Permission, change: boolean): Promise<OrgDirectoryState> {
     assertServedHere(organizationId, this.region);
     assertTokenScoped(principal, organizationId);
-    const { state } = await this.runtime.directory.load(organizationId);
+    const { state } = await this.directory.load(organizationId);
     if (!state.known) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    if (principal.kind === 'user') {
-      const role = state.members.get(principal.userId);
-      if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-      if (!can(role, permission)) throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', { permission, role });
-    } else if (change) {
+    if (principal.kind === 'user') assertRoleGrants(state.members.get(principal.userId), permission);
+    else if (change) {
       throw new DomainError('forbidden', 'apps are changed by the organization\'s members', 'members-only');
     }
     if (change && state.status === 'suspended') {
@@ -40,7 +49,7 @@ export class AppsService {
   }
 
   async app(organizationId: string, appId: string): Promise<AppState> {
-    const { state } = await this.runtime.apps.load(appId);
+    const { state } = await this.apps.load(appId);
     if (!state.exists || state.organizationId !== organizationId) throw new DomainError('not_found', 'app not found', 'app-not-found');
     return state;
   }
@@ -50,8 +59,8 @@ export class AppsService {
   }
 
   private async handle(appId: string, command: AppCommand, principal: Principal, organizationId: string) {
-    const result = await this.runtime.apps.handle(appId, command, this.metadata(principal, organizationId));
-    if (result.position > 0) await this.runtime.projections.waitFor(result.position);
+    const result = await this.apps.handle(appId, command, this.metadata(principal, organizationId));
+    if (result.position > 0) await this.projections.waitFor(result.position);
     return result.state;
   }
 
@@ -72,8 +81,8 @@ export class AppsService {
   }
 
   private checkDefinition(definition: unknown) {
-    if (definition !== undefined && JSON.stringify(definition).length > this.runtime.config.APP_DEFINITION_MAX_BYTES) {
-      throw new ProblemException(413, `the definition is larger than ${this.runtime.config.APP_DEFINITION_MAX_BYTES} bytes`, { code: 'definition-too-large' });
+    if (definition !== undefined && JSON.stringify(definition).length > this.config.APP_DEFINITION_MAX_BYTES) {
+      throw new ProblemException(413, `the definition is larger than ${this.config.APP_DEFINITION_MAX_BYTES} bytes`, { code: 'definition-too-large' });
     }
   }
 
@@ -87,9 +96,9 @@ export class AppsService {
 
   async list(organizationId: string, principal: Principal) {
     await this.authorize(organizationId, principal, 'apps.read', false);
-    const ids = this.runtime.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
+    const ids = this.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
     const items = [];
-    for (const { id } of ids) items.push(this.view((await this.runtime.apps.load(id)).state));
+    for (const { id } of ids) items.push(this.view((await this.apps.load(id)).state));
     return { items };
   }
 
@@ -143,7 +152,7 @@ export class AppsService {
     });
     const exportId = `exp-${sortableId()}`;
     const objectKey = `exports/${organizationId}/${exportId}.zip`;
-    const stored = await this.runtime.storage.put(objectKey, zip, { contentType: 'application/zip' });
+    const stored = await this.storage.put(objectKey, zip, { contentType: 'application/zip' });
     const fileName = `${app.name.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'app'}-v${app.version}.zip`;
     await this.handle(appId, { type: 'RecordExport', exportId, objectKey, size: stored.size, sha256: stored.sha256, fileName }, principal, organizationId);
     return {
@@ -161,14 +170,14 @@ export class AppsService {
     const app = await this.app(organizationId, appId);
     const record = app.exports.get(exportId);
     if (!record) throw new DomainError('not_found', 'export not found', 'export-not-found');
-    return { stream: await this.runtime.storage.get(record.objectKey), size: record.size, fileName: record.fileName };
+    return { stream: await this.storage.get(record.objectKey), size: record.size, fileName: record.fileName };
   }
 
   async import(organizationId: string, principal: Principal, zip: Buffer, acknowledgeCrossRegion: boolean) {
     const directory = await this.authorize(organizationId, principal, 'apps.import', true);
     let pkg;
     try {
-      pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.runtime.config.PACKAGE_MAX_BYTES });
+      pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES });
     } catch (error) {
       if (error instanceof PackageRejectedError) throw new ProblemException(error.status, error.message, { code: error.code });
       throw error;

@@ -1,7 +1,10 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
 import { EventMetadata } from '@lib/eventstore';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
-import type { PackagingRuntime } from '../app-packaging.runtime';
+import { Injectable } from '@nestjs/common';
+import { IntegrationEventHandler } from '@lib/service-kit';
+import { ResourceReleaseService } from '../apps/resource-release.service';
+import { OrgDirectoryRepository } from './org-directory.repository';
 import { OrgDirectoryCommand } from './org-directory.decider';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
@@ -10,7 +13,19 @@ export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(m
  * Records organization, membership and resource changes in app-packaging's own log; when a resource is
  * disabled or deleted, every app bound to it goes back to "needs configuration".
  */
-export async function handleOrganizationMessage(runtime: PackagingRuntime, event: OrganizationIntegrationEvent) {
+@Injectable()
+export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
+  constructor(
+    private readonly directory: OrgDirectoryRepository,
+    private readonly release: ResourceReleaseService,
+  ) {}
+
+  handle(event: OrganizationIntegrationEvent) {
+    return handleOrganizationMessage(this.directory, this.release, event);
+  }
+}
+
+async function handleOrganizationMessage(directory: OrgDirectoryRepository, release: ResourceReleaseService, event: OrganizationIntegrationEvent) {
   const metadata: EventMetadata = {
     at: event.occurredAt,
     actor: 'system:organization',
@@ -59,10 +74,10 @@ export async function handleOrganizationMessage(runtime: PackagingRuntime, event
     default:
       return;
   }
-  await runtime.directory.handle(organizationId, command, metadata, { eventIds: (i) => derivedEventId('app-packaging', event.id, i) });
+  await directory.handle(organizationId, command, metadata, { eventIds: (i) => derivedEventId('app-packaging', event.id, i) });
 
   if (event.type === 'ResourceDisabled' || event.type === 'ResourceDeleted') {
-    await runtime.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
+    await release.releaseResource(organizationId, event.data.resourceId, event.type === 'ResourceDisabled' ? 'resource-disabled' : 'resource-deleted', {
       ...metadata,
     }, event.id);
   }

@@ -1,7 +1,10 @@
 import { BusMessage, derivedEventId } from '@lib/messaging';
 import { OrganizationIntegrationEvent, organizationEventSchemas, parseEnvelope } from '@lib/contracts';
 import { EventMetadata } from '@lib/eventstore';
-import type { IdentityRuntime } from '../identity.runtime';
+import { Injectable } from '@nestjs/common';
+import { IntegrationEventHandler } from '@lib/service-kit';
+import { UserRepository } from '../users/user.repository';
+import { InvitationsRepository, KnownOrganizationRepository } from './directory.repositories';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
 
@@ -10,7 +13,23 @@ export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(m
  * profiles, pending invitations per email. Each append carries an id derived from the source event and is
  * guarded by the source stream's revision, so redeliveries and stale messages change nothing.
  */
-export async function handleOrganizationMessage(runtime: IdentityRuntime, event: OrganizationIntegrationEvent) {
+@Injectable()
+export class OrganizationEventsConsumer implements IntegrationEventHandler<OrganizationIntegrationEvent> {
+  constructor(
+    readonly users: UserRepository,
+    readonly organizations: KnownOrganizationRepository,
+    readonly invitations: InvitationsRepository,
+  ) {}
+
+  handle(event: OrganizationIntegrationEvent) {
+    return handleOrganizationMessage(this, event);
+  }
+}
+
+async function handleOrganizationMessage(
+  runtime: { users: UserRepository; organizations: KnownOrganizationRepository; invitations: InvitationsRepository },
+  event: OrganizationIntegrationEvent,
+) {
   const metadata: EventMetadata = {
     at: event.occurredAt,
     actor: 'system:organization',

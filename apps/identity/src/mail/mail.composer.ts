@@ -1,6 +1,9 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { MailMessage } from '@lib/platform';
-import type { IdentityRuntime } from '../identity.runtime';
+import type { IdentityConfig } from '../config';
+import type { UserRepository } from '../users/user.repository';
+import type { KnownOrganizationRepository } from '../directory/directory.repositories';
+import type { LinkTokens } from './link-tokens';
 import { VerificationEvent, VERIFICATION_STREAM_PREFIX } from '../verification/verification.decider';
 import { InvitationsEvent } from '../directory/directory.decider';
 import { invitationMail, linkTo, verificationMail } from './mail.templates';
@@ -8,7 +11,12 @@ import { invitationMail, linkTo, verificationMail } from './mail.templates';
 const INVITATIONS_STREAM_PREFIX = 'invitations-';
 
 /** the mail an event of identity's log asks for: verification links and invitations */
-export function mailComposer(runtime: Pick<IdentityRuntime, 'config' | 'users' | 'organizations' | 'links'>) {
+export function mailComposer(runtime: {
+  config: Pick<IdentityConfig, 'PUBLIC_URL'>;
+  users: UserRepository;
+  organizations: KnownOrganizationRepository;
+  links: LinkTokens;
+}) {
   const publicUrl = runtime.config.PUBLIC_URL;
   return async (event: RecordedEvent): Promise<MailMessage | null> => {
     if (event.type === 'EmailVerificationRequested' && event.streamName.startsWith(VERIFICATION_STREAM_PREFIX)) {

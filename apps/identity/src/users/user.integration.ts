@@ -1,6 +1,7 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, toBusMessage } from '@lib/contracts';
+import { unknownEvent } from '@lib/service-kit';
 import { UserEvent } from './user.decider';
 import { VERIFICATION_STREAM_PREFIX, VerificationEvent } from '../verification/verification.decider';
 
@@ -14,16 +15,32 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
     occurredAt: String(event.metadata.at ?? event.recordedAt),
     ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
   };
-  if (event.type === 'EmailVerified' && event.streamName.startsWith(VERIFICATION_STREAM_PREFIX)) {
-    const data = (event as unknown as Extract<VerificationEvent, { type: 'EmailVerified' }>).data;
-    return toBusMessage(IDENTITY_EVENTS_TOPIC, { ...common, type: 'EmailVerified', subject: data.userId, data: { userId: data.userId, email: data.email } });
+  if (event.streamName.startsWith(VERIFICATION_STREAM_PREFIX)) {
+    const e = { type: event.type, data: event.data } as VerificationEvent;
+    switch (e.type) {
+      case 'EmailVerified':
+        return toBusMessage(IDENTITY_EVENTS_TOPIC, { ...common, type: 'EmailVerified', subject: e.data.userId, data: { userId: e.data.userId, email: e.data.email } });
+      case 'EmailVerificationRequested': // internal: holds only the link token's hash
+        return null;
+      default:
+        return unknownEvent(e);
+    }
   }
-  if (event.type !== 'UserRegistered' || !event.streamName.startsWith('user-')) return null;
-  const data = (event as unknown as Extract<UserEvent, { type: 'UserRegistered' }>).data;
-  return toBusMessage(IDENTITY_EVENTS_TOPIC, {
-    ...common,
-    type: 'UserRegistered',
-    subject: data.userId,
-    data: { userId: data.userId, email: data.email, displayName: data.displayName },
-  });
+  if (!event.streamName.startsWith('user-')) return null;
+  const e = { type: event.type, data: event.data } as UserEvent;
+  switch (e.type) {
+    case 'UserRegistered':
+      return toBusMessage(IDENTITY_EVENTS_TOPIC, {
+        ...common,
+        type: 'UserRegistered',
+        subject: e.data.userId,
+        data: { userId: e.data.userId, email: e.data.email, displayName: e.data.displayName },
+      });
+    case 'MembershipGranted': // internal: identity's copy of what organization published
+    case 'MembershipRoleChanged':
+    case 'MembershipRevoked':
+      return null;
+    default:
+      return unknownEvent(e);
+  }
 }

@@ -1,5 +1,5 @@
 import { DomainError, Decider, SnapshotPolicy, assertNever } from '@lib/eventstore';
-import { can, Permission } from '@lib/auth';
+import { assertRoleGrants, notAMember, Permission } from '@lib/auth';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
@@ -203,14 +203,7 @@ export function roleOf(state: OrganizationState, actor: Actor): Role | null {
 
 function authorize(state: OrganizationState, actor: Actor, permission: Permission) {
   if (actor.kind === 'operator' || actor.kind === 'system') return;
-  const role = roleOf(state, actor);
-  if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-  if (!can(role, permission)) {
-    throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', {
-      permission,
-      role,
-    });
-  }
+  assertRoleGrants(roleOf(state, actor), permission);
 }
 
 function operatorOnly(actor: Actor) {
@@ -357,9 +350,7 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
     case 'RemoveMember': {
       const self = command.actor.kind === 'user' && command.actor.userId === command.userId;
       if (!self) authorize(state, command.actor, 'members.manage');
-      else if (!state.members.has(command.userId)) {
-        throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-      }
+      else if (!state.members.has(command.userId)) throw notAMember();
       active(state);
       const member = state.members.get(command.userId);
       if (!member) throw new DomainError('not_found', 'member not found', 'member-not-found');

@@ -1,5 +1,6 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
+import { unknownEvent } from '@lib/service-kit';
 import { Envelope, ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent, toBusMessage } from '@lib/contracts';
 import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent, ResourceRef } from './organization.events';
 
@@ -61,10 +62,10 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
       integration = { ...base, type: e.type, data } as OrganizationIntegrationEvent;
       break;
     }
-    case 'OrganizationKeyIssued':
+    case 'OrganizationKeyIssued': // internal: the wrapped key never leaves the service
       return null;
     default:
-      return null;
+      return unknownEvent(e);
   }
   return toBusMessage(ORGANIZATION_EVENTS_TOPIC, integration as Envelope);
 }

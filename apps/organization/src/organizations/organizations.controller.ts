@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
-import { sortableId } from '@lib/platform';
-import { DomainError } from '@lib/eventstore';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
 import { OrganizationsService } from './organizations.service';
 import {
   ChangeRoleDto,
@@ -37,6 +35,7 @@ export class OrganizationsController {
 
   @Get(':id')
   @Auth('user', 'operator')
+  @OrgPermission('console.access')
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'console.access');
     return this.organizations.view(state);
@@ -44,10 +43,9 @@ export class OrganizationsController {
 
   @Patch(':id')
   @Auth('user')
+  @OrgPermission('organization.manage')
   @ApiOperation({ summary: 'Rename (Admin)' })
   async rename(@Param('id') id: string, @Body() body: RenameOrganizationDto, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     const result = await this.organizations.command(id, principal, { type: 'RenameOrganization', name: body.name });
     return this.organizations.view(result.state);
   }
@@ -72,25 +70,15 @@ export class OrganizationsController {
 
   @Post(':id/invitations')
   @Auth('user')
+  @OrgPermission('members.manage')
   @ApiOperation({ summary: 'Invite someone by email with a role (Admin)' })
   async invite(@Param('id') id: string, @Body() body: InviteMemberDto, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
-    const invitationId = `inv-${sortableId()}`;
-    const expiresAt = new Date(Date.now() + this.invitationTtlMs()).toISOString();
-    const result = await this.organizations.command(id, principal, {
-      type: 'InviteMember',
-      invitationId,
-      email: body.email,
-      role: body.role,
-      expiresAt,
-    });
-    const invitation = result.state.invitations.get(invitationId)!;
-    return { ...invitation, organizationId: id };
+    return this.organizations.invite(id, principal, body);
   }
 
   @Get(':id/invitations')
   @Auth('user', 'operator')
+  @OrgPermission('members.manage')
   async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'members.manage');
     return { items: this.organizations.listInvitations(state, new Date().toISOString()) };
@@ -99,14 +87,14 @@ export class OrganizationsController {
   @Delete(':id/invitations/:invitationId')
   @HttpCode(204)
   @Auth('user')
+  @OrgPermission('members.manage')
   async revoke(@Param('id') id: string, @Param('invitationId') invitationId: string, @CurrentPrincipal() principal: Principal) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     await this.organizations.command(id, principal, { type: 'RevokeInvitation', invitationId });
   }
 
   @Get(':id/members')
   @Auth('user', 'operator')
+  @OrgPermission('members.read')
   async members(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'members.read');
     return this.organizations.listMembers(id, query.cursor, query.limit ?? 50);
@@ -114,14 +102,13 @@ export class OrganizationsController {
 
   @Put(':id/members/:userId')
   @Auth('user')
+  @OrgPermission('members.manage')
   async changeRole(
     @Param('id') id: string,
     @Param('userId') userId: string,
     @Body() body: ChangeRoleDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    this.organizations.checkId(id);
-    this.organizations.assertScoped(principal, id);
     const result = await this.organizations.command(id, principal, { type: 'ChangeMemberRole', userId, role: body.role });
     return result.state.members.get(userId);
   }
@@ -130,6 +117,7 @@ export class OrganizationsController {
   @HttpCode(204)
   @Auth('user')
   async remove(@Param('id') id: string, @Param('userId') userId: string, @CurrentPrincipal() principal: Principal) {
+    // no @OrgPermission: a member may remove themself without members.manage (the decider decides)
     this.organizations.checkId(id);
     this.organizations.assertScoped(principal, id);
     await this.organizations.command(id, principal, { type: 'RemoveMember', userId });
@@ -137,14 +125,11 @@ export class OrganizationsController {
 
   @Get(':id/audit')
   @Auth('user', 'operator')
+  @OrgPermission('audit.read')
   @ApiOperation({ summary: 'Every change, newest first (Admin)' })
   async audit(@Param('id') id: string, @Query() query: PageQueryDto, @CurrentPrincipal() principal: Principal) {
     await this.organizations.read(id, principal, 'audit.read');
     return this.organizations.audit(id, query.cursor, query.limit ?? 50);
-  }
-
-  private invitationTtlMs() {
-    return this.organizations.invitationTtlSeconds * 1000;
   }
 }
 
@@ -161,18 +146,6 @@ export class InvitationsController {
   @ApiOperation({ summary: 'Accept an invitation addressed to the signed-in user\'s email' })
   async accept(@Param('id') invitationId: string, @CurrentPrincipal() principal: Principal) {
     if (principal.kind !== 'user') throw new Error('unreachable');
-    // the token's email is only a claim until its owner proved they receive mail there
-    if (!principal.emailVerified) {
-      throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before accepting an invitation', 'email-not-verified');
-    }
-    const organizationId = this.organizations.organizationOfInvitation(invitationId);
-    const result = await this.organizations.command(organizationId, principal, {
-      type: 'AcceptInvitation',
-      invitationId,
-      userId: principal.userId,
-      email: principal.email.toLowerCase(),
-    });
-    const member = result.state.members.get(principal.userId)!;
-    return { organizationId, name: result.state.name, region: result.state.region, role: member.role };
+    return this.organizations.acceptInvitation(invitationId, principal);
   }
 }

@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, RecordedEvent } from '@lib/eventstore';
-import { can, isPermission, Permission, Principal } from '@lib/auth';
+import { DomainError, EventStore, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
+import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { assertRoleGrants, decideAccess, isPermission, Permission, Principal } from '@lib/auth';
 import { Region, regionOfOrganization, Role } from '@lib/contracts';
 import { assertServedHere, assertTokenScoped, sortableId } from '@lib/platform';
-import { ORGANIZATION_RUNTIME, OrganizationRuntime } from '../organization.runtime';
+import { OrganizationConfig } from '../config';
+import { KnownUserRepository } from '../directory/known-user.repository';
+import { SecretBox } from '../resources/secret-box';
+import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { organizationStream } from './organization.events';
 import { describeAuditEntry } from './audit';
@@ -17,14 +21,18 @@ export interface Page<T> {
 
 @Injectable()
 export class OrganizationsService {
-  constructor(@Inject(ORGANIZATION_RUNTIME) private readonly runtime: OrganizationRuntime) {}
-
-  get invitationTtlSeconds() {
-    return this.runtime.config.INVITATION_TTL_SECONDS;
-  }
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: OrganizationConfig,
+    private readonly organizations: OrganizationRepository,
+    private readonly knownUsers: KnownUserRepository,
+    private readonly secrets: SecretBox,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+  ) {}
 
   private get region(): Region {
-    return this.runtime.config.REGION;
+    return this.config.REGION;
   }
 
   /** a well-formed id of this region, or the right error: 404 for garbage, 421 naming the region that serves it */
@@ -50,11 +58,11 @@ export class OrganizationsService {
     const at = new Date().toISOString();
     const actor = this.actorOf(principal);
     const command = { ...body, at, actor } as OrganizationCommand;
-    const result = await this.runtime.organizations.handle(organizationId, command, {
+    const result = await this.organizations.handle(organizationId, command, {
       at,
       actor: actor.kind === 'user' ? actor.userId : actor.kind,
     });
-    if (result.position > 0) await this.runtime.projections.waitFor(result.position);
+    if (result.position > 0) await this.projections.waitFor(result.position);
     return result;
   }
 
@@ -68,10 +76,10 @@ export class OrganizationsService {
       );
     }
     const organizationId = `org-${this.region}-${sortableId()}`;
-    const known = await this.runtime.knownUsers.load(input.adminEmail);
+    const known = await this.knownUsers.load(input.adminEmail);
     // only an account that proved it owns the address becomes Admin at once; otherwise the address is invited
     const adminUserId = known.state.verified ? known.state.userId : null;
-    const invitationExpiresAt = new Date(Date.now() + this.runtime.config.INVITATION_TTL_SECONDS * 1000).toISOString();
+    const invitationExpiresAt = new Date(Date.now() + this.config.INVITATION_TTL_SECONDS * 1000).toISOString();
     const invitationId = `inv-${sortableId()}`;
     const result = await this.command(
       organizationId,
@@ -84,7 +92,7 @@ export class OrganizationsService {
         admin: { email: input.adminEmail, userId: adminUserId },
         invitationId,
         invitationExpiresAt,
-        wrappedKey: this.runtime.secrets.newWrappedKey(),
+        wrappedKey: this.secrets.newWrappedKey(),
       },
     );
     return {
@@ -93,6 +101,34 @@ export class OrganizationsService {
         ? { email: input.adminEmail, userId: adminUserId, status: 'member' as const }
         : { email: input.adminEmail, status: 'invited' as const, invitationId, expiresAt: invitationExpiresAt },
     };
+  }
+
+  /** an invitation id and its expiry are made here, from this service's clock and settings */
+  async invite(organizationId: string, principal: Principal, input: { email: string; role: Role }) {
+    this.checkId(organizationId);
+    this.assertScoped(principal, organizationId);
+    const invitationId = `inv-${sortableId()}`;
+    const expiresAt = new Date(Date.now() + this.config.INVITATION_TTL_SECONDS * 1000).toISOString();
+    const result = await this.command(organizationId, principal, { type: 'InviteMember', invitationId, email: input.email, role: input.role, expiresAt });
+    const invitation = result.state.invitations.get(invitationId)!;
+    return { ...invitation, organizationId };
+  }
+
+  /** the signed-in user joins with the invitation addressed to their (verified) email */
+  async acceptInvitation(invitationId: string, principal: Extract<Principal, { kind: 'user' }>) {
+    // the token's email is only a claim until its owner proved they receive mail there
+    if (!principal.emailVerified) {
+      throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before accepting an invitation', 'email-not-verified');
+    }
+    const organizationId = this.organizationOfInvitation(invitationId);
+    const result = await this.command(organizationId, principal, {
+      type: 'AcceptInvitation',
+      invitationId,
+      userId: principal.userId,
+      email: principal.email.toLowerCase(),
+    });
+    const member = result.state.members.get(principal.userId)!;
+    return { organizationId, name: result.state.name, region: result.state.region, role: member.role };
   }
 
   view(state: OrganizationState) {
@@ -108,21 +144,17 @@ export class OrganizationsService {
   /** loads an organization and checks that the caller may read it with `permission` */
   async read(organizationId: string, principal: Principal, permission: Permission) {
     this.checkId(organizationId);
-    const { state, revision } = await this.runtime.organizations.load(organizationId);
+    const { state, revision } = await this.organizations.load(organizationId);
     if (!state.exists) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
     if (principal.kind === 'user') {
       this.assertScoped(principal, organizationId);
-      const role = roleOf(state, this.actorOf(principal));
-      if (!role) throw new DomainError('forbidden', 'you are not a member of this organization', 'not-a-member');
-      if (!can(role, permission)) {
-        throw new DomainError('forbidden', `the ${role} role does not grant ${permission}`, 'permission-denied', { permission, role });
-      }
+      assertRoleGrants(roleOf(state, this.actorOf(principal)), permission);
     }
     return { state, revision };
   }
 
   listOrganizations(cursor: string | undefined, limit: number): Page<Record<string, unknown>> {
-    const rows = this.runtime.readModels.db
+    const rows = this.readModels.db
       .prepare(
         'SELECT id, name, region, status, member_count AS memberCount, created_at AS createdAt FROM org_organizations WHERE id > ? ORDER BY id LIMIT ?',
       )
@@ -131,7 +163,7 @@ export class OrganizationsService {
   }
 
   listMembers(organizationId: string, cursor: string | undefined, limit: number) {
-    const rows = this.runtime.readModels.db
+    const rows = this.readModels.db
       .prepare(
         'SELECT user_id AS userId, email, role, joined_at AS joinedAt FROM org_members WHERE org_id = ? AND user_id > ? ORDER BY user_id LIMIT ?',
       )
@@ -147,7 +179,7 @@ export class OrganizationsService {
 
   /** which organization an invitation belongs to (a lookup for routing; the write model decides) */
   organizationOfInvitation(invitationId: string): string {
-    const row = this.runtime.readModels.db.prepare('SELECT org_id AS orgId FROM org_invitations WHERE id = ?').get(invitationId) as
+    const row = this.readModels.db.prepare('SELECT org_id AS orgId FROM org_invitations WHERE id = ?').get(invitationId) as
       | { orgId: string }
       | undefined;
     if (!row) throw new DomainError('not_found', 'invitation not found', 'invitation-not-found');
@@ -159,7 +191,7 @@ export class OrganizationsService {
     if (from !== undefined && (!Number.isInteger(from) || from < 0)) {
       throw new DomainError('invalid', 'the cursor is not valid', 'invalid-cursor');
     }
-    const events: RecordedEvent[] = await this.runtime.store.readStream(organizationStream(organizationId), {
+    const events: RecordedEvent[] = await this.store.readStream(organizationStream(organizationId), {
       direction: 'backwards',
       fromRevision: from,
       maxCount: limit + 1,
@@ -178,13 +210,9 @@ export class OrganizationsService {
     }
     const region = regionOfOrganization(organizationId);
     if (!region || region !== this.region) return { allowed: false, role: null as Role | null, reason: 'unknown-organization' };
-    const { state } = await this.runtime.organizations.load(organizationId);
-    if (!state.exists) return { allowed: false, role: null, reason: 'unknown-organization' };
-    const role = state.members.get(userId)?.role ?? null;
-    if (!role) return { allowed: false, role, reason: 'not-a-member' };
-    if (state.status === 'suspended') return { allowed: false, role, reason: 'organization-suspended' };
-    const allowed = can(role, permission);
-    return { allowed, role, ...(allowed ? {} : { reason: 'permission-denied' }) };
+    const { state } = await this.organizations.load(organizationId);
+    const decision = decideAccess({ exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null }, permission);
+    return decision.allowed ? { allowed: true, role: decision.role } : decision;
   }
 }
 

@@ -1,0 +1,82 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * Hash routes (`#/o/org-us-…/members`): the server only serves `/` and the static assets, so the Console works from
+ * any static file server (the standalone, the gateway) without a fallback rule.
+ */
+export type Route =
+  | { page: 'sign-in' }
+  | { page: 'sign-up' }
+  | { page: 'organizations' }
+  | { page: 'overview'; org: string }
+  | { page: 'members'; org: string }
+  | { page: 'integrations'; org: string }
+  | { page: 'phone-numbers'; org: string }
+  | { page: 'apps'; org: string }
+  | { page: 'new-app'; org: string }
+  | { page: 'import-app'; org: string }
+  | { page: 'app'; org: string; app: string }
+  | { page: 'audit'; org: string }
+  | { page: 'settings'; org: string }
+  | { page: 'not-found'; path: string };
+
+const ORG_PAGES = ['overview', 'members', 'integrations', 'phone-numbers', 'apps', 'audit', 'settings'] as const;
+
+export function parse(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'sign-in')) return { page: 'sign-in' };
+  if (parts.length === 1 && parts[0] === 'sign-up') return { page: 'sign-up' };
+  if (parts.length === 1 && parts[0] === 'organizations') return { page: 'organizations' };
+  if (parts[0] === 'o' && parts.length >= 2) {
+    const org = parts[1];
+    if (parts.length === 2) return { page: 'overview', org };
+    if (parts.length === 3 && (ORG_PAGES as readonly string[]).includes(parts[2])) return { page: parts[2] as (typeof ORG_PAGES)[number], org };
+    if (parts.length === 4 && parts[2] === 'apps' && parts[3] === 'new') return { page: 'new-app', org };
+    if (parts.length === 4 && parts[2] === 'apps' && parts[3] === 'import') return { page: 'import-app', org };
+    if (parts.length === 4 && parts[2] === 'apps') return { page: 'app', org, app: parts[3] };
+  }
+  return { page: 'not-found', path };
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'sign-in':
+    case 'sign-up':
+    case 'organizations':
+      return `#/${route.page}`;
+    case 'overview':
+    case 'members':
+    case 'integrations':
+    case 'phone-numbers':
+    case 'apps':
+    case 'audit':
+    case 'settings':
+      return `#/o/${encodeURIComponent(route.org)}/${route.page}`;
+    case 'new-app':
+      return `#/o/${encodeURIComponent(route.org)}/apps/new`;
+    case 'import-app':
+      return `#/o/${encodeURIComponent(route.org)}/apps/import`;
+    case 'app':
+      return `#/o/${encodeURIComponent(route.org)}/apps/${encodeURIComponent(route.app)}`;
+    case 'not-found':
+      return `#${route.path}`;
+    default: {
+      const never: never = route;
+      return never;
+    }
+  }
+}
+
+export function navigate(route: Route) {
+  location.hash = href(route);
+}
+
+function subscribe(listener: () => void) {
+  window.addEventListener('hashchange', listener);
+  return () => window.removeEventListener('hashchange', listener);
+}
+
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, () => location.hash);
+}

@@ -1,0 +1,5 @@
+export * from './tokens';
+export * from './service-kit.module';
+export * from './service-handles';
+export * from './bootstrap';
+export * from './integration';
