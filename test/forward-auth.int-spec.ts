@@ -2,6 +2,8 @@ import { Flow } from './support/flow';
 import { OPERATOR_TOKEN, startApp, TestApp } from './support/harness';
 
 /** GET /v1/authz/forward as nginx auth_request calls it: the original request in X-Original-Method/URI */
+const METRICS_TOKEN = 'metrics-token-forward-auth-0123456789abcdef';
+
 describe('forward authentication (GET /v1/authz/forward)', () => {
   let app: TestApp;
   let flow: Flow;
@@ -18,7 +20,7 @@ describe('forward authentication (GET /v1/authz/forward)', () => {
     app.request('GET', '/v1/authz/forward', { token, headers: { 'x-original-method': method, 'x-original-uri': uri, ...headers } });
 
   beforeAll(async () => {
-    app = await startApp();
+    app = await startApp({ METRICS_TOKEN });
     flow = new Flow(app);
     adminId = (await flow.user('ada@example.com')).id;
     developerId = (await flow.user('dev@example.com')).id;
@@ -116,7 +118,7 @@ describe('forward authentication (GET /v1/authz/forward)', () => {
     expect(removed.status).toBe(204);
     const after = await forward('GET', `/v1/organizations/${orgId}/apps`, developer);
     expect(after.body).toMatchObject({ status: 403, code: 'not-a-member', permission: 'apps.read' });
-    const metrics = await app.request('GET', '/metrics');
+    const metrics = await app.request('GET', '/metrics', { token: METRICS_TOKEN });
     expect(String(metrics.body)).toMatch(/authz_forward_decisions_total\{decision="denied",reason="not-a-member"\} [1-9]/);
     expect(String(metrics.body)).toMatch(/authz_forward_decisions_total\{decision="allowed",reason="allowed"\} [1-9]/);
   });

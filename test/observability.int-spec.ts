@@ -3,7 +3,8 @@ import { OPERATOR_TOKEN, startApp } from './support/harness';
 
 describe('observability', () => {
   it('echoes request and correlation ids, stores the correlation id with the events, and serves Prometheus metrics', async () => {
-    const app = await startApp();
+    const metricsToken = 'metrics-token-0123456789abcdefghijklmnop';
+    const app = await startApp({ METRICS_TOKEN: metricsToken });
     try {
       const flow = new Flow(app);
       await flow.user('obs@example.com');
@@ -22,7 +23,9 @@ describe('observability', () => {
       expect(odd.headers['x-correlation-id']).toBe(odd.headers['x-request-id']);
 
       await app.organization.relay.flush();
-      const metrics = await app.request('GET', '/metrics');
+      // not public on the API port: only with METRICS_TOKEN
+      expect((await app.request('GET', '/metrics')).status).toBe(404);
+      const metrics = await app.request('GET', '/metrics', { token: metricsToken });
       expect(metrics.status).toBe(200);
       const text = String(metrics.body);
       expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/v1\/organizations",status="201"\} \d+/);

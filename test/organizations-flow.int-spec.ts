@@ -14,6 +14,7 @@ describe('organizations, memberships, roles and sign-in over HTTP', () => {
   const register = async (email: string, displayName = email.split('@')[0]) => {
     const res = await app.request('POST', '/v1/users', { body: { email, password: PASSWORD, displayName } });
     expect(res.status).toBe(201);
+    await app.verifyEmail(email);
     return res.body as { id: string; email: string };
   };
   const signIn = async (email: string) => {
@@ -49,7 +50,7 @@ describe('organizations, memberships, roles and sign-in over HTTP', () => {
     it('never returns the password and refuses a duplicate email whatever its case', async () => {
       const res = await app.request('POST', '/v1/users', { body: { email: 'Eve@Example.com', password: PASSWORD, displayName: 'Eve' } });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ id: expect.stringMatching(/^usr-/), email: 'eve@example.com', displayName: 'Eve' });
+      expect(res.body).toEqual({ id: expect.stringMatching(/^usr-/), email: 'eve@example.com', displayName: 'Eve', emailVerified: false });
       const again = await app.request('POST', '/v1/users', { body: { email: 'EVE@example.COM', password: PASSWORD, displayName: 'E' } });
       expect(again.status).toBe(409);
       expect(again.body).toMatchObject({ status: 409, code: 'email-taken' });
@@ -171,14 +172,15 @@ describe('organizations, memberships, roles and sign-in over HTTP', () => {
     });
 
     it('answers a wrong password and an unknown email with the same 401, then throttles with 429', async () => {
-      const wrong = await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: 'not the password!' } });
+      await register('target@example.com');
+      const wrong = await app.request('POST', '/v1/sessions', { body: { email: 'target@example.com', password: 'not the password!' } });
       const unknown = await app.request('POST', '/v1/sessions', { body: { email: 'nobody@example.com', password: 'not the password!' } });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.body.detail).toBe(unknown.body.detail);
-      await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: 'not the password!' } });
-      await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: 'not the password!' } });
-      const throttled = await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: PASSWORD } });
+      await app.request('POST', '/v1/sessions', { body: { email: 'target@example.com', password: 'not the password!' } });
+      await app.request('POST', '/v1/sessions', { body: { email: 'target@example.com', password: 'not the password!' } });
+      const throttled = await app.request('POST', '/v1/sessions', { body: { email: 'target@example.com', password: PASSWORD } });
       expect(throttled.status).toBe(429);
       expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
       expect(throttled.body.code).toBe('sign-in-throttled');
@@ -226,11 +228,8 @@ describe('organizations, memberships, roles and sign-in over HTTP', () => {
       const listed = await app.request('GET', `/v1/organizations/${orgA}/invitations`, { token: adaA });
       expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(invite.body.id);
 
-      const bobSession = await signIn('bob@example.com').catch(() => null);
-      // bob was throttled above for 127.0.0.1; sign in through another client address
-      const bobToken =
-        bobSession?.accessToken ??
-        (await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: PASSWORD }, headers: { 'x-forwarded-for': '10.0.0.2' } })).body.accessToken;
+      const bobToken = (await signIn('bob@example.com')).accessToken;
+      await app.verifyEmail('eve@example.com');
       const notTheirs = await app.request('POST', `/v1/invitations/${invite.body.id}/accept`, { token: (await signIn('eve@example.com')).accessToken });
       expect(notTheirs.status).toBe(404);
       const accepted = await app.request('POST', `/v1/invitations/${invite.body.id}/accept`, { token: bobToken });
@@ -313,7 +312,7 @@ describe('organizations, memberships, roles and sign-in over HTTP', () => {
 
     it('lets a member leave and an Admin remove; removal takes effect on the next request', async () => {
       const bobA = await eventually(async () => {
-        const r = await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: PASSWORD }, headers: { 'x-forwarded-for': '10.0.0.3' } });
+        const r = await app.request('POST', '/v1/sessions', { body: { email: 'bob@example.com', password: PASSWORD } });
         const s = await app.request('POST', '/v1/sessions/organization', { token: r.body.accessToken, body: { organizationId: orgA } });
         expect(s.status).toBe(200);
         return s.body.accessToken as string;
@@ -445,6 +444,7 @@ describe('invitation expiry', () => {
       await app.request('POST', '/v1/users', { body: { email: 'ann@example.com', password: PASSWORD, displayName: 'Ann' } });
       const org = await app.request('POST', '/v1/organizations', { token: OPERATOR_TOKEN, body: { name: 'Gamma', region: 'us', admin: { email: 'zed@example.com' } } });
       await app.request('POST', '/v1/users', { body: { email: 'zed@example.com', password: PASSWORD, displayName: 'Zed' } });
+      await app.verifyEmail('zed@example.com');
       await new Promise((r) => setTimeout(r, 1100));
       const session = await app.request('POST', '/v1/sessions', { body: { email: 'zed@example.com', password: PASSWORD } });
       const res = await app.request('POST', `/v1/invitations/${org.body.admin.invitationId}/accept`, { token: session.body.accessToken });

@@ -13,6 +13,8 @@ describe('restart: state comes back from the event logs', () => {
     let app = await startApp({}, dataDir);
     const ada = (await app.request('POST', '/v1/users', { body: { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' } })).body;
     const bob = (await app.request('POST', '/v1/users', { body: { email: 'bob@example.com', password: PASSWORD, displayName: 'Bob' } })).body;
+    await app.verifyEmail('ada@example.com');
+    await app.verifyEmail('bob@example.com');
     const org = (await app.request('POST', '/v1/organizations', { token: OPERATOR_TOKEN, body: { name: 'Acme', region: 'us', admin: { email: 'ada@example.com' } } })).body;
     const adaSession = (await app.request('POST', '/v1/sessions', { body: { email: 'ada@example.com', password: PASSWORD } })).body;
     const adaToken = await eventually(async () => {
@@ -64,6 +66,7 @@ describe('restart: state comes back from the event logs', () => {
       );
       const cy = await app.request('POST', '/v1/users', { body: { email: 'cy@example.com', password: PASSWORD, displayName: 'Cy' } });
       expect(cy.status).toBe(201);
+      await app.verifyEmail('cy@example.com');
       const cySession = (await app.request('POST', '/v1/sessions', { body: { email: 'cy@example.com', password: PASSWORD } })).body;
       const invitations = await eventually(async () => {
         const r = await app.request('GET', '/v1/me/invitations', { token: cySession.accessToken });

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, eventually, ServiceProcess } from './processes';
+import { readOutbox } from '../support/mail';
 
 jest.setTimeout(300_000);
 
@@ -90,6 +91,15 @@ describe('three services in separate processes over Kafka and S3', () => {
     // sign-up (identity) and provisioning (organization): the admin is known to organization through Kafka
     for (const email of ['ada@example.com', 'bob@example.com', 'cy@example.com']) {
       expect((await call(I, 'POST', '/v1/users', { body: { email, password: PASSWORD, displayName: email.split('@')[0] } })).status).toBe(201);
+    }
+    // each confirms the address with the link from identity's outbox (only verified addresses become Admins or accept)
+    for (const email of ['ada@example.com', 'bob@example.com', 'cy@example.com']) {
+      const mail = await eventually(async () => {
+        const mails = (await readOutbox(join(root, 'identity'))).filter((m) => m.to === email && /Confirm/.test(m.subject));
+        expect(mails).toHaveLength(1);
+        return mails[0];
+      }, 15_000);
+      expect((await call(I, 'POST', '/v1/email-verifications', { body: { token: mail.token } })).status).toBe(200);
     }
     const orgA = await eventually(async () => {
       const res = await call(O, 'POST', '/v1/organizations', { ...op, body: { name: 'Acme', region: 'us', admin: { email: 'ada@example.com' } } });

@@ -8,6 +8,7 @@ export class Flow {
   async user(email: string, displayName = email.split('@')[0]) {
     const res = await this.app.request('POST', '/v1/users', { body: { email, password: PASSWORD, displayName } });
     expect(res.status).toBe(201);
+    await this.app.verifyEmail(email);
     return res.body as { id: string; email: string };
   }
 

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStandalone, Standalone } from '../../apps/standalone/src/standalone';
+import { readOutbox, ReceivedMail } from './mail';
+import { MailDispatcher } from '../../apps/identity/src/mail/mail.dispatcher';
 
 export const OPERATOR_TOKEN = 'op-test-token-0123456789-abcdefghijklmnop';
 
@@ -9,6 +11,10 @@ export interface TestApp extends Standalone {
   dataDir: string;
   request(method: string, url: string, options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply>;
   close(options?: { keepData?: boolean }): Promise<void>;
+  /** the newest mail to `to` in the embedded outbox whose subject matches, once the mailer sent it */
+  mailTo(to: string, subject?: RegExp): Promise<ReceivedMail>;
+  /** confirms `email` with the link from its verification mail, and lets organization learn it */
+  verifyEmail(email: string): Promise<void>;
 }
 
 export interface Reply {
@@ -26,7 +32,7 @@ export async function startApp(env: Record<string, string> = {}, dataDir = mkdte
   await standalone.app.init();
   await standalone.app.getHttpAdapter().getInstance().ready();
   const fastify = standalone.app.getHttpAdapter().getInstance();
-  return {
+  const app: TestApp = {
     ...standalone,
     dataDir,
     async request(method, url, options = {}) {
@@ -49,11 +55,26 @@ export async function startApp(env: Record<string, string> = {}, dataDir = mkdte
       }
       return { status: res.statusCode, body, headers: res.headers as Record<string, unknown> };
     },
+    async mailTo(to, subject = /./) {
+      return eventually(async () => {
+        await standalone.identity.get(MailDispatcher).flush();
+        const mails = (await readOutbox(dataDir)).filter((m) => m.to === to.toLowerCase() && subject.test(m.subject));
+        if (mails.length === 0) throw new Error(`no mail to ${to} matching ${subject}`);
+        return mails[mails.length - 1];
+      });
+    },
+    async verifyEmail(email) {
+      const mail = await app.mailTo(email, /Confirm your email/);
+      const res = await app.request('POST', '/v1/email-verifications', { body: { token: mail.token } });
+      if (res.status !== 200) throw new Error(`verification of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      await standalone.identity.relay.flush();
+    },
     async close(options = {}) {
       await standalone.app.close();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return app;
 }
 
 /** retries an assertion until it passes: for what crosses services through the bus */

@@ -5,6 +5,20 @@ export const identityConfigSchema = baseConfigSchema.extend({
   /** directory of the token signing keys (JWK files); defaults to <DATA_DIR>/identity/keys */
   SIGNING_KEYS_DIR: z.string().min(1).optional(),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(12),
+  /** the product's address as people reach it: links in mail point here */
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /** smtp://user:pass@host:port or smtps://…; unset, mail is written as .eml files under <DATA_DIR>/identity/outbox */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Organizations control plane <no-reply@localhost>'),
+  /** attempts per mail before it is dead-lettered, and the first retry delay (doubled each time) */
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  /** key that derives link tokens (verification, invitations); generated under DATA_DIR when unset */
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+  /** verification mails a user may ask for per window */
+  VERIFICATION_RESEND_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  VERIFICATION_RESEND_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
 });
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
 export const loadIdentityConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(identityConfigSchema, env);

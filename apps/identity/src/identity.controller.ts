@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, Principal } from '@lib/auth';
 import { IdentityService } from './identity.service';
@@ -25,6 +25,7 @@ export class IdentityController {
 
   @Post('v1/sessions')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // tokens must never sit in a shared or browser cache
   @ApiOperation({ summary: 'Sign in: an unscoped access token, a refresh token, and the organizations with their roles' })
   signIn(@Body() body: SignInDto, @Ip() ip: string) {
     return this.identity.signIn(body.email, body.password, ip);
@@ -34,6 +35,7 @@ export class IdentityController {
   @HttpCode(200)
   @ApiBearerAuth()
   @Auth('user')
+  @Header('Cache-Control', 'no-store') // tokens must never sit in a shared or browser cache
   @ApiOperation({ summary: 'Pick the organization to work in: an access token scoped to it' })
   select(@Body() body: SelectOrganizationDto, @CurrentPrincipal() principal: User, @Req() request: { headers: { authorization?: string } }) {
     const sid = decodeJwt(request.headers.authorization!.replace(/^Bearer\s+/i, '')).sid;
@@ -42,6 +44,7 @@ export class IdentityController {
 
   @Post('v1/sessions/refresh')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store') // tokens must never sit in a shared or browser cache
   @ApiOperation({ summary: 'Rotate the refresh token and get a new access token (same organization scope)' })
   refresh(@Body() body: RefreshDto) {
     return this.identity.refresh(body.refreshToken);

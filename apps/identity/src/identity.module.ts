@@ -12,6 +12,10 @@ import { UserRepository } from './users/user.repository';
 import { SessionRepository } from './sessions/session.repository';
 import { InvitationsRepository, KnownOrganizationRepository } from './directory/directory.repositories';
 import { OrganizationEventsConsumer, parseOrganizationMessage } from './directory/organization.consumer';
+import { VerificationController } from './verification/verification.controller';
+import { VerificationRepository } from './verification/verification.repository';
+import { VerificationService } from './verification/verification.service';
+import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
 @Injectable()
@@ -23,7 +27,7 @@ class PublishKeysInProcess implements OnModuleInit {
   }
 }
 
-/** users, sessions and tokens; what identity learns from organization */
+/** users, sessions and tokens, verified email and the mail it sends; what identity learns from organization */
 @Module({})
 export class IdentityModule {
   static register(deps: ServiceDependencies<IdentityConfig>) {
@@ -31,7 +35,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController],
+        controllers: [IdentityController, VerificationController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -55,6 +59,11 @@ export class IdentityModule {
           SessionRepository,
           KnownOrganizationRepository,
           InvitationsRepository,
+          VerificationRepository,
+          linkTokensProvider,
+          mailDispatcherProvider,
+          MailDispatcherLifecycle,
+          VerificationService,
           IdentityService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,

@@ -13,6 +13,7 @@ import { SessionRepository } from './sessions/session.repository';
 import { InvitationsRepository, KnownOrganizationRepository } from './directory/directory.repositories';
 import { emailStream } from './users/user.decider';
 import { passwordProblem } from './users/password-policy';
+import { VerificationService } from './verification/verification.service';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -31,18 +32,22 @@ export class IdentityService {
     private readonly invitations: InvitationsRepository,
     private readonly sessions: SessionRepository,
     private readonly keys: SigningKeys,
+    private readonly verification: VerificationService,
   ) {
     const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
+    // per account, whatever the address: rotating client addresses buys no extra guesses
     this.failuresByEmail = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.failuresByIp = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES * 20, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.dummyHash = hash(randomBytes(16).toString('hex'));
   }
 
 
-  async register(input: { email: string; password: string; displayName: string }) {
+  async register(input: { email: string; password: string; displayName: string; invitationToken?: string }) {
     const problem = passwordProblem(input.password, input.email, this.config.PASSWORD_MIN_LENGTH);
     if (problem) throw new DomainError('invalid', problem, 'weak-password', { errors: [{ field: 'password', message: problem }] });
     const at = new Date().toISOString();
+    // signing up from an invitation link proves the mailbox: checked before anything is written
+    const invitationId = input.invitationToken ? await this.verification.checkInvitationLink(input.invitationToken, input.email, at) : null;
     const metadata = { at, actor: 'anonymous' };
     // uniqueness on the write side: the email's reservation stream can only be created once
     let userId = `usr-${sortableId()}`;
@@ -64,7 +69,9 @@ export class IdentityService {
       { type: 'RegisterUser', userId, email: input.email, displayName: input.displayName, passwordHash },
       metadata,
     );
-    return this.userView(result.state);
+    if (invitationId) await this.verification.verifyByInvitation(userId, input.email, at);
+    else await this.verification.request(userId, at);
+    return { ...this.userView(result.state), emailVerified: invitationId !== null };
   }
 
   userView(state: { userId: string; email: string; displayName: string }) {
@@ -72,17 +79,15 @@ export class IdentityService {
   }
 
   async signIn(email: string, password: string, ip: string) {
-    const key = `${email}|${ip}`;
-    await this.throttled(key, ip);
+    // the attempt is counted before the password is checked, atomically: parallel guesses cannot overtake the limit
+    await this.countAttempt(email, ip);
     const [reservation] = await this.store.readStream(emailStream(email), { maxCount: 1 });
     const userId = reservation ? (reservation.data as { userId: string }).userId : null;
     const user = userId ? (await this.users.load(userId)).state : null;
     const ok = user?.registered ? await verify(user.passwordHash, password) : (await verify(await this.dummyHash, password), false);
-    if (!ok || !user) {
-      await Promise.allSettled([this.failuresByEmail.consume(key), this.failuresByIp.consume(ip)]);
-      throw new UnauthorizedException('the email or password is wrong');
-    }
-    await this.failuresByEmail.delete(key);
+    if (!ok || !user) throw new UnauthorizedException('the email or password is wrong');
+    // a success clears the account's count and gives the address its attempt back
+    await Promise.all([this.failuresByEmail.delete(email), this.failuresByIp.reward(ip, 1)]);
     const sessionId = sortableId();
     const secret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
@@ -92,21 +97,23 @@ export class IdentityService {
       { at, actor: user.userId },
     );
     return {
-      ...(await this.tokens(user.userId, user.email, sessionId, null)),
+      ...(await this.tokens(user.userId, user.email, sessionId, null, await this.verification.isVerified(user.userId))),
       refreshToken: `rt_${sessionId}.${secret}`,
       user: this.userView(user),
       organizations: await this.organizationsOf(user.userId),
     };
   }
 
-  private async throttled(key: string, ip: string) {
-    const [byEmail, byIp] = await Promise.all([this.failuresByEmail.get(key), this.failuresByIp.get(ip)]);
-    const blocked = [
-      [byEmail, this.config.LOGIN_MAX_FAILURES],
-      [byIp, this.config.LOGIN_MAX_FAILURES * 20],
-    ].find(([res, max]) => res && (res as RateLimiterRes).consumedPoints >= (max as number)) as [RateLimiterRes, number] | undefined;
-    if (blocked) {
-      const retryAfter = Math.max(1, Math.ceil(blocked[0].msBeforeNext / 1000));
+  /**
+   * Takes one point from the account's and the address's budgets before any password work. The memory
+   * limiter's consume is a synchronous increment, so of N parallel attempts at most the limit pass.
+   */
+  private async countAttempt(email: string, ip: string) {
+    const results = await Promise.allSettled([this.failuresByEmail.consume(email), this.failuresByIp.consume(ip)]);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) {
+      if (!(refused.reason instanceof RateLimiterRes)) throw refused.reason;
+      const retryAfter = Math.max(1, Math.ceil(refused.reason.msBeforeNext / 1000));
       throw new ProblemException(
         HttpStatus.TOO_MANY_REQUESTS,
         `too many failed sign-ins; try again in ${retryAfter} s`,
@@ -120,9 +127,9 @@ export class IdentityService {
     return new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString();
   }
 
-  private async tokens(userId: string, email: string, sessionId: string, organization: { id: string; region: string } | null) {
+  private async tokens(userId: string, email: string, sessionId: string, organization: { id: string; region: string } | null, emailVerified: boolean) {
     const ttl = this.config.ACCESS_TOKEN_TTL_SECONDS;
-    const claims: Record<string, unknown> = { email, sid: sessionId };
+    const claims: Record<string, unknown> = { email, email_verified: emailVerified, sid: sessionId };
     if (organization) Object.assign(claims, { org: organization.id, region: organization.region });
     const accessToken = await this.keys.sign(claims, userId, ttl, randomUUID());
     return { accessToken, tokenType: 'Bearer', expiresIn: ttl, ...(organization ? { organizationId: organization.id } : {}) };
@@ -149,6 +156,9 @@ export class IdentityService {
     const { state } = await this.users.load(principal.userId);
     const role = state.memberships.get(organizationId);
     if (!role) throw notAMember();
+    if (!(await this.verification.isVerified(principal.userId))) {
+      throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before working in an organization', 'email-not-verified');
+    }
     const { state: known } = await this.organizations.load(organizationId);
     if (known.profile?.status === 'suspended') {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
@@ -157,7 +167,7 @@ export class IdentityService {
       await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
     const region = known.profile?.region ?? organizationId.split('-')[1];
-    return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region })), role };
+    return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region }, true)), role };
   }
 
   async refresh(refreshToken: string) {
@@ -174,11 +184,12 @@ export class IdentityService {
       const { state: user } = await this.users.load(result.state.userId);
       let organization: { id: string; region: string } | null = null;
       const scoped = result.state.organizationId;
-      if (scoped && user.memberships.has(scoped)) {
+      const verified = await this.verification.isVerified(user.userId);
+      if (scoped && verified && user.memberships.has(scoped)) {
         const { state: known } = await this.organizations.load(scoped);
         if (known.profile?.status !== 'suspended') organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
       }
-      return { ...(await this.tokens(user.userId, user.email, sessionId, organization)), refreshToken: `rt_${sessionId}.${newSecret}` };
+      return { ...(await this.tokens(user.userId, user.email, sessionId, organization, verified)), refreshToken: `rt_${sessionId}.${newSecret}` };
     } catch (error) {
       if (error instanceof DomainError) throw new UnauthorizedException('the refresh token is not valid');
       throw error;
@@ -198,7 +209,7 @@ export class IdentityService {
   async me(userId: string) {
     const { state } = await this.users.load(userId);
     if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
-    return { user: this.userView(state), organizations: await this.organizationsOf(userId) };
+    return { user: { ...this.userView(state), emailVerified: await this.verification.isVerified(userId) }, organizations: await this.organizationsOf(userId) };
   }
 
   async myInvitations(email: string) {

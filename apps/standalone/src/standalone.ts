@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InProcessMessageBus } from '@lib/messaging';
-import { createHttpApp, PlatformModule, resolveOperatorToken } from '@lib/platform';
+import { createHttpApp, PlatformModule, resolveOperatorToken, secureDataDir } from '@lib/platform';
 import { serviceHandles, ServiceHandles } from '@lib/service-kit';
 import { IdentityModule } from '../../identity/src/identity.module';
 import { identityConfigSchema } from '../../identity/src/config';
@@ -31,6 +31,7 @@ export interface Standalone {
  */
 export async function createStandalone(env: NodeJS.ProcessEnv = process.env, options: { logger?: false } = {}): Promise<Standalone> {
   const config = loadConfig(standaloneConfigSchema, env);
+  secureDataDir(config.DATA_DIR);
   const { token, generatedAt } = resolveOperatorToken(config);
   const bus = new InProcessMessageBus();
   const deps = { config, bus, operatorToken: token };
@@ -44,6 +45,8 @@ export async function createStandalone(env: NodeJS.ProcessEnv = process.env, opt
   const app = await createHttpApp(StandaloneModule, {
     title: 'Organizations control plane (standalone)',
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustedProxies: config.TRUSTED_PROXIES,
+    metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
     logLevel: config.LOG_LEVEL,
     zipBodyLimit: config.PACKAGE_MAX_BYTES,
     logger: options.logger,

@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { TokenVerifier } from './tokens';
 
 export type Principal =
-  | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string }
+  | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string; emailVerified?: boolean }
   | { kind: 'operator' }
   | { kind: 'service' };
 export type PrincipalKind = Principal['kind'];
@@ -84,6 +84,7 @@ export class AuthGuard implements CanActivate {
           tokenId: claims.jti,
           organizationId: claims.org,
           region: claims.region,
+          emailVerified: claims.email_verified === true,
         };
       } catch {
         throw new UnauthorizedException('the access token is invalid or expired');

@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   /** present when the token is scoped to an organization */
   org?: string;
   region?: string;
+  /** identity's current knowledge when the token was minted: the user proved they own `email` */
+  email_verified?: boolean;
 }
 
 /**
@@ -52,6 +54,8 @@ export class TokenVerifier {
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       algorithms: ['ES256'],
+      // a token without an expiry would be valid forever: refused even when correctly signed
+      requiredClaims: ['exp', 'iat'],
     });
     if (typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.jti !== 'string') {
       throw new Error('token lacks sub, email or jti');

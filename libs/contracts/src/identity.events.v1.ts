@@ -5,6 +5,8 @@ export const IDENTITY_EVENTS_TOPIC = 'identity.events.v1';
 
 export const identityEventSchemas = {
   UserRegistered: z.object({ userId: z.string().min(1), email: z.string().email(), displayName: z.string() }).strict(),
+  /** the user proved they receive mail at `email` (a verification link, or signing up from an invitation link) */
+  EmailVerified: z.object({ userId: z.string().min(1), email: z.string().email() }).strict(),
 } as const;
 
 export type IdentityIntegrationEvent = {

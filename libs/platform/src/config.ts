@@ -1,11 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { REGIONS } from '@lib/contracts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback);
@@ -30,8 +40,21 @@ export const baseConfigSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** serve Prometheus metrics on this separate port (GET /metrics); the API port never serves them openly */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** bearer token that unlocks GET /metrics on the API port (for scrapers that cannot reach METRICS_PORT) */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
+  /**
+   * peers whose X-Forwarded-For is believed (comma-separated IPs or CIDRs, e.g. `10.0.0.0/8,127.0.0.1`);
+   * default none: the client address is the connecting peer, whatever headers say
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().refine(isCidr, 'each trusted proxy must be an IP address or CIDR (10.0.0.0/8, ::1/128)'))),
   /** where verifiers fetch identity's public keys when identity runs in another process */
   JWKS_URL: z.string().url().optional(),
   /**
@@ -106,4 +129,15 @@ export function resolveOperatorToken(config: Pick<BaseConfig, 'OPERATOR_TOKEN' |
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { token, generatedAt: file };
+}
+
+/**
+ * Files under DATA_DIR hold events, keys and mail: the process creates them 0600 (directories 0700) through
+ * its umask (SQLite makes its -wal/-shm files itself, so a mode per call would miss them), and DATA_DIR itself
+ * is made 0700, which also closes what an older version created with wider modes.
+ */
+export function secureDataDir(dataDir: string) {
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
 }

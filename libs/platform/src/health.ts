@@ -1,5 +1,6 @@
-import { Controller, Get, Global, Header, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, Header, Headers, Injectable, Module, NotFoundException } from '@nestjs/common';
 import { CatchUpProgress, withTimeout } from '@lib/eventstore';
+import { metricsAllowed } from './metrics-access';
 import { metrics, onScrape, scrape } from './observability';
 import { GracefulDrain } from './drain';
 import { ApiTags } from '@nestjs/swagger';
@@ -70,7 +71,9 @@ export class NotReadyError extends Error {
 export class MetricsController {
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  metrics() {
+  metrics(@Headers('authorization') authorization?: string) {
+    // not public: only with METRICS_TOKEN (else use METRICS_PORT); an unauthorised caller learns nothing is here
+    if (!metricsAllowed(authorization)) throw new NotFoundException('Cannot GET /metrics');
     return scrape();
   }
 }

@@ -7,6 +7,9 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 import { configureLogger } from './observability';
 import { instrumentHttp, PinoNestLogger } from './instrumentation';
 import { serveAsyncApi } from './asyncapi-route';
+import helmet from '@fastify/helmet';
+import { configureMetricsAccess, startMetricsServer } from './metrics-access';
+import { frameworkErrorAsProblem, installInputHygiene, writeClientError } from './input-hygiene.http';
 
 export interface HttpAppOptions {
   title: string;
@@ -17,6 +20,10 @@ export interface HttpAppOptions {
   logLevel?: string;
   /** false silences Nest's own messages (tests); otherwise they go to the JSON logger */
   logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+  /** TRUSTED_PROXIES: only these peers' X-Forwarded-For sets the client address (default: none) */
+  trustedProxies?: readonly string[];
+  /** METRICS_TOKEN unlocks /metrics on this port; METRICS_PORT serves them on their own listener */
+  metrics?: { token?: string; port?: number; host?: string };
 }
 
 function flatten(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
@@ -45,21 +52,44 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // X-Forwarded-For is anyone's to write: believed only from the configured proxies (proxy-addr CIDRs)
+    trustProxy: [...(options.trustedProxies ?? [])],
+    // errors Node's parser raises before Fastify sees a request (431 headers too large, 400 bad request line)
+    clientErrorHandler: writeClientError,
+    frameworkErrors: frameworkErrorAsProblem as never,
   });
   configureLogger(options.logLevel ?? 'info');
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: options.logger === false ? false : new PinoNestLogger(),
     bufferLogs: false,
+    // the JSON parser is ours (installInputHygiene): Nest's would replace it at init
+    bodyParser: false,
   });
   // JSON APIs: a text/plain body is an unsupported media type (415), not a string to validate
   const fastify = app.getHttpAdapter().getInstance();
   instrumentHttp(fastify as unknown as Parameters<typeof instrumentHttp>[0]);
   fastify.removeContentTypeParser('text/plain');
+  installInputHygiene(fastify);
+  // security headers on every answer; the CSP lets the bundled Swagger UI at /docs run
+  await app.register(helmet as never, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
   if (options.zipBodyLimit) {
     fastify.addContentTypeParser(['application/zip', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: options.zipBodyLimit }, (_req, body, done) =>
       done(null, body),
     );
+  }
+  configureMetricsAccess(options.metrics?.token);
+  if (options.metrics?.port) {
+    const server = await startMetricsServer(options.metrics.port, options.metrics.host ?? '0.0.0.0');
+    fastify.addHook('onClose', (_instance, done) => void server.close(() => done()));
   }
   configureHttpApp(app, options.title);
   return app;

@@ -8,3 +8,7 @@ export * from './observability';
 export * from './instrumentation';
 export * from './regions';
 export * from './drain';
+export * from './mail';
+export * from './input-hygiene';
+export * from './email.field';
+export * from './metrics-access';

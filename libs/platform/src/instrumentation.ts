@@ -151,7 +151,12 @@ export class PinoNestLogger implements LoggerService {
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, rest: unknown[]) {
     const context = typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : undefined;
     if (message instanceof Error) this.pino[level]({ err: message, context }, message.message);
-    else this.pino[level]({ context }, String(message));
+    else if (message !== null && typeof message === 'object') {
+      // Logger.error({ err, url }, 'request failed'): the fields go to the JSON line (pino serializes `err`
+      // with its stack), the text is the message; never "[object Object]"
+      const text = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : 'log';
+      this.pino[level]({ ...(message as Record<string, unknown>), context }, text);
+    } else this.pino[level]({ context }, String(message));
   }
   log(message: unknown, ...rest: unknown[]) {
     this.write('debug', message, rest);

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DomainError, DomainErrorKind, WrongExpectedRevisionError } from '@lib/eventstore';
+import { InputHygieneError } from './input-hygiene';
 
 export interface ProblemDetails {
   type: string;
@@ -29,11 +30,14 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   410: 'Gone',
+  408: 'Request Timeout',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   421: 'Misdirected Request',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -54,6 +58,10 @@ export function toProblem(error: unknown, instance?: string): { problem: Problem
     status = KIND_STATUS[error.kind];
     detail = error.message;
     extensions = { code: error.code, ...(error.details ?? {}) };
+  } else if (error instanceof InputHygieneError) {
+    status = 400;
+    detail = error.message;
+    extensions = { code: error.code, ...(error.pointer ? { pointer: error.pointer } : {}) };
   } else if (error instanceof WrongExpectedRevisionError) {
     status = 409;
     detail = 'the resource was changed by another request; read it again and retry';

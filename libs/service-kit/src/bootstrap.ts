@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { createMessageBus } from '@lib/messaging';
-import { BaseConfig, createHttpApp, PlatformModule, requireEnv, runMain } from '@lib/platform';
+import { BaseConfig, createHttpApp, PlatformModule, requireEnv, runMain, secureDataDir } from '@lib/platform';
 import { ServiceDependencies } from './tokens';
 
 export interface ServiceProcess<C extends BaseConfig> {
@@ -21,6 +21,7 @@ export function bootstrapService<C extends BaseConfig>(service: ServiceProcess<C
   runMain(service.name, async () => {
     requireEnv(process.env, service.requiredEnv, service.name);
     const config = service.loadConfig({ PORT: String(service.defaultPort), ...process.env });
+    secureDataDir(config.DATA_DIR); // 0700, and files created 0600, before anything is written under it
     const bus = createMessageBus(config, service.name, service.topics);
 
     @Module({ imports: [PlatformModule, service.module.register({ config, bus, operatorToken: config.OPERATOR_TOKEN! })] })
@@ -29,6 +30,8 @@ export function bootstrapService<C extends BaseConfig>(service: ServiceProcess<C
     const app = await createHttpApp(ServiceModule, {
       title: service.name,
       bodyLimit: config.BODY_LIMIT_BYTES,
+      trustedProxies: config.TRUSTED_PROXIES,
+      metrics: { token: config.METRICS_TOKEN, port: config.METRICS_PORT, host: config.HOST },
       logLevel: config.LOG_LEVEL,
       zipBodyLimit: service.zipBodyLimit?.(config),
       logger: ['error', 'warn'],

@@ -68,7 +68,7 @@ describe('orgctl against a running stack', () => {
     const ada = await app.request('POST', '/v1/users', { body: { email: 'ada@example.com', password: PASSWORD, displayName: 'Ada' } });
     expect(ada.status).toBe(201);
     adaId = ada.body.id;
-    await app.identity.relay.flush();
+    await app.verifyEmail('ada@example.com');
   });
 
   afterAll(async () => {
@@ -254,6 +254,7 @@ describe('orgctl rebuild (offline)', () => {
     for (const email of ['ada@example.com', 'bob@example.com', 'cy@example.com']) {
       const r = await app.request('POST', '/v1/users', { body: { email, password: PASSWORD, displayName: email } });
       users.push(r.body.id);
+      await app.verifyEmail(email);
     }
     await app.identity.relay.flush();
     const orgs: string[] = [];

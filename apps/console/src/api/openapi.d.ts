@@ -209,6 +209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/email-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an email address with the token from the mailed link (single use, expiring) */
+        post: operations["VerificationController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/{id}/accept": {
         parameters: {
             query?: never;
@@ -236,6 +253,23 @@ export interface paths {
         get: operations["IdentityController_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a new verification link (throttled); the previous link stops working */
+        post: operations["VerificationController_resend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -832,6 +866,8 @@ export interface components {
             password: string;
             /** @example Ada Lovelace */
             displayName: string;
+            /** @description the token of an invitation link: signing up with it confirms the email address */
+            invitationToken?: string;
         };
         SignInDto: {
             email: string;
@@ -843,6 +879,10 @@ export interface components {
         };
         RefreshDto: {
             refreshToken: string;
+        };
+        VerifyEmailDto: {
+            /** @description the token from the link in the verification mail */
+            token: string;
         };
         AdminDto: {
             /** @example ada@example.com */
@@ -1226,7 +1266,9 @@ export interface operations {
     MetricsController_metrics: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                authorization: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1497,6 +1539,27 @@ export interface operations {
             };
         };
     };
+    VerificationController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     InvitationsController_accept: {
         parameters: {
             query?: never;
@@ -1526,6 +1589,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    VerificationController_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

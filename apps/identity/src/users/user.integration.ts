@@ -3,22 +3,37 @@ import { BusMessage } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, toBusMessage } from '@lib/contracts';
 import { unknownEvent } from '@lib/service-kit';
 import { UserEvent } from './user.decider';
+import { VERIFICATION_STREAM_PREFIX, VerificationEvent } from '../verification/verification.decider';
 
-/** identity publishes who registered (never the password hash) */
+/** identity publishes who registered and who verified their email (never a password or token hash) */
 export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
+  const common = {
+    id: event.id,
+    schemaVersion: 1 as const,
+    source: 'identity' as const,
+    sourceRevision: event.revision,
+    occurredAt: String(event.metadata.at ?? event.recordedAt),
+    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
+  };
+  if (event.streamName.startsWith(VERIFICATION_STREAM_PREFIX)) {
+    const e = { type: event.type, data: event.data } as VerificationEvent;
+    switch (e.type) {
+      case 'EmailVerified':
+        return toBusMessage(IDENTITY_EVENTS_TOPIC, { ...common, type: 'EmailVerified', subject: e.data.userId, data: { userId: e.data.userId, email: e.data.email } });
+      case 'EmailVerificationRequested': // internal: holds only the link token's hash
+        return null;
+      default:
+        return unknownEvent(e);
+    }
+  }
   if (!event.streamName.startsWith('user-')) return null;
   const e = { type: event.type, data: event.data } as UserEvent;
   switch (e.type) {
     case 'UserRegistered':
       return toBusMessage(IDENTITY_EVENTS_TOPIC, {
-        id: event.id,
+        ...common,
         type: 'UserRegistered',
-        schemaVersion: 1,
-        source: 'identity',
         subject: e.data.userId,
-        sourceRevision: event.revision,
-        occurredAt: String(event.metadata.at ?? event.recordedAt),
-        ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
         data: { userId: e.data.userId, email: e.data.email, displayName: e.data.displayName },
       });
     case 'MembershipGranted': // internal: identity's copy of what organization published

@@ -1,15 +1,13 @@
+import { EmailField } from '@lib/platform';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   @ApiProperty({ minLength: 12, maxLength: 256, writeOnly: true })
@@ -23,13 +21,17 @@ export class RegisterUserDto {
   @IsNotEmpty()
   @MaxLength(100)
   displayName: string;
+
+  @ApiProperty({ required: false, writeOnly: true, description: 'the token of an invitation link: signing up with it confirms the email address' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^iv_inv-[\w-]{1,64}\.[\w-]{20,100}$/, { message: 'invitationToken is not an invitation token' })
+  invitationToken?: string;
 }
 
 export class SignInDto {
   @ApiProperty()
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   @ApiProperty({ writeOnly: true })

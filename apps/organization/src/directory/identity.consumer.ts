@@ -23,6 +23,16 @@ export class IdentityEventsConsumer implements IntegrationEventHandler<IdentityI
         );
         return;
       }
+      case 'EmailVerified': {
+        const email = event.data.email.toLowerCase();
+        await this.knownUsers.handle(
+          email,
+          { type: 'RecordEmailVerified', userId: event.data.userId, email },
+          { at: event.occurredAt, actor: 'system:identity', causationId: event.id, correlationId: event.correlationId },
+          { eventIds: (i) => derivedEventId('organization', event.id, i) },
+        );
+        return;
+      }
     }
   }
 }

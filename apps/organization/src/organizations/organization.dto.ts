@@ -1,16 +1,14 @@
+import { EmailField } from '@lib/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { REGIONS, Region, Role, ROLES } from '@lib/contracts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
 export class AdminDto {
   @ApiProperty({ example: 'ada@example.com' })
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 }
 
@@ -52,9 +50,7 @@ export class SuspendOrganizationDto {
 
 export class InviteMemberDto {
   @ApiProperty()
-  @Transform(lower)
-  @IsEmail()
-  @MaxLength(254)
+  @EmailField()
   email: string;
 
   @ApiProperty({ enum: ROLES })

@@ -149,14 +149,6 @@ export class InvitationsController {
   @ApiOperation({ summary: 'Accept an invitation addressed to the signed-in user\'s email' })
   async accept(@Param('id') invitationId: string, @CurrentPrincipal() principal: Principal) {
     if (principal.kind !== 'user') throw new Error('unreachable');
-    const organizationId = this.organizations.organizationOfInvitation(invitationId);
-    const result = await this.organizations.command(organizationId, principal, {
-      type: 'AcceptInvitation',
-      invitationId,
-      userId: principal.userId,
-      email: principal.email.toLowerCase(),
-    });
-    const member = result.state.members.get(principal.userId)!;
-    return { organizationId, name: result.state.name, region: result.state.region, role: member.role };
+    return this.organizations.acceptInvitation(invitationId, principal);
   }
 }

@@ -77,6 +77,8 @@ export class OrganizationsService {
     }
     const organizationId = `org-${this.region}-${sortableId()}`;
     const known = await this.knownUsers.load(input.adminEmail);
+    // only an account that proved it owns the address becomes Admin at once; otherwise the address is invited
+    const adminUserId = known.state.verified ? known.state.userId : null;
     const invitationExpiresAt = new Date(Date.now() + this.config.INVITATION_TTL_SECONDS * 1000).toISOString();
     const invitationId = `inv-${sortableId()}`;
     const result = await this.command(
@@ -87,7 +89,7 @@ export class OrganizationsService {
         organizationId,
         name: input.name,
         region: input.region,
-        admin: { email: input.adminEmail, userId: known.state.userId },
+        admin: { email: input.adminEmail, userId: adminUserId },
         invitationId,
         invitationExpiresAt,
         wrappedKey: this.secrets.newWrappedKey(),
@@ -95,8 +97,8 @@ export class OrganizationsService {
     );
     return {
       ...this.view(result.state),
-      admin: known.state.userId
-        ? { email: input.adminEmail, userId: known.state.userId, status: 'member' as const }
+      admin: adminUserId
+        ? { email: input.adminEmail, userId: adminUserId, status: 'member' as const }
         : { email: input.adminEmail, status: 'invited' as const, invitationId, expiresAt: invitationExpiresAt },
     };
   }
@@ -110,6 +112,23 @@ export class OrganizationsService {
     const result = await this.command(organizationId, principal, { type: 'InviteMember', invitationId, email: input.email, role: input.role, expiresAt });
     const invitation = result.state.invitations.get(invitationId)!;
     return { ...invitation, organizationId };
+  }
+
+  /** the signed-in user joins with the invitation addressed to their (verified) email */
+  async acceptInvitation(invitationId: string, principal: Extract<Principal, { kind: 'user' }>) {
+    // the token's email is only a claim until its owner proved they receive mail there
+    if (!principal.emailVerified) {
+      throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before accepting an invitation', 'email-not-verified');
+    }
+    const organizationId = this.organizationOfInvitation(invitationId);
+    const result = await this.command(organizationId, principal, {
+      type: 'AcceptInvitation',
+      invitationId,
+      userId: principal.userId,
+      email: principal.email.toLowerCase(),
+    });
+    const member = result.state.members.get(principal.userId)!;
+    return { organizationId, name: result.state.name, region: result.state.region, role: member.role };
   }
 
   view(state: OrganizationState) {

@@ -1,0 +1,42 @@
+import { escapeHtml, MailMessage } from '@lib/platform';
+
+/** plain text + HTML for each mail identity sends; every link points at PUBLIC_URL */
+const html = (paragraphs: string[], link: { href: string; label: string }) =>
+  [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`,
+    `<p style="color:#666;font-size:small">${escapeHtml(link.href)}</p>`,
+    '</body></html>',
+  ].join('\n');
+
+export const linkTo = (publicUrl: string, path: string, token: string) =>
+  `${publicUrl.replace(/\/+$/, '')}${path}?token=${encodeURIComponent(token)}`;
+
+export function verificationMail(input: { to: string; displayName: string; link: string; expiresAt: string }): MailMessage {
+  const lines = [
+    `Hello ${input.displayName},`,
+    'Confirm that this is your email address to join organizations and work in them.',
+    `The link can be used once and works until ${input.expiresAt}.`,
+  ];
+  return {
+    to: input.to,
+    subject: 'Confirm your email address',
+    text: `${lines.join('\n\n')}\n\n${input.link}\n\nIf you did not sign up, ignore this message.\n`,
+    html: html([...lines, 'If you did not sign up, ignore this message.'], { href: input.link, label: 'Confirm my email address' }),
+  };
+}
+
+export function invitationMail(input: { to: string; organizationName: string; role: string; link: string; expiresAt: string }): MailMessage {
+  const lines = [
+    `You are invited to join ${input.organizationName || 'an organization'} as ${input.role}.`,
+    'Sign in with this address and accept, or create your account from the link (it confirms your address).',
+    `The invitation expires at ${input.expiresAt}.`,
+  ];
+  return {
+    to: input.to,
+    subject: `Invitation to ${input.organizationName || 'an organization'}`,
+    text: `${lines.join('\n\n')}\n\n${input.link}\n`,
+    html: html(lines, { href: input.link, label: 'Open the invitation' }),
+  };
+}
