@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { call, eventually, ROOT, ServiceProcess } from './processes';
+import { call, eventually, ROOT, ServiceProcess, verifyEmailFromOutbox } from './processes';
 
 jest.setTimeout(300_000);
 
@@ -81,6 +81,7 @@ describe('integration events for internal services (real Kafka)', () => {
     const user = await call(identity.url, 'POST', '/v1/users', { body: { email, password: PASSWORD, displayName: 'Ada' } });
     expect(user.status).toBe(201);
     userId = user.body.id;
+    await verifyEmailFromOutbox(identity.url, join(root, 'identity'), email);
     const org = await eventually(async () => {
       const res = await call(organization.url, 'POST', '/v1/organizations', { ...op, body: { name: 'Acme', region: 'us', admin: { email } } });
       expect(res.status).toBe(201);

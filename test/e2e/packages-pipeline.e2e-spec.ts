@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, eventually, ServiceProcess } from './processes';
+import { call, eventually, ServiceProcess, verifyEmailFromOutbox } from './processes';
 
 jest.setTimeout(300_000);
 
@@ -82,8 +82,10 @@ describe('packages from dev to prod and across regions, over Kafka and S3', () =
     await Promise.all([identity, organization, packaging, ...(eu ? [eu] : [])].map((s) => s.kill('SIGTERM')));
   });
 
-  const signUp = async (base: string, email: string) =>
+  const signUp = async (base: string, email: string, dataDir: string) => {
     expect((await call(base, 'POST', '/v1/users', { body: { email, password: PASSWORD, displayName: email.split('@')[0] } })).status).toBe(201);
+    await verifyEmailFromOutbox(base, dataDir, email);
+  };
   const provision = (base: string, name: string, region: string, email: string) =>
     eventually(async () => {
       const res = await call(base, 'POST', '/v1/organizations', { token: OPERATOR_TOKEN, body: { name, region, admin: { email } } });
@@ -109,8 +111,8 @@ describe('packages from dev to prod and across regions, over Kafka and S3', () =
   const settingsHeader = (doc: unknown) => ({ 'x-deployment-settings': Buffer.from(JSON.stringify(doc)).toString('base64') });
 
   it('dev -> prod with settings in one call, upgrade keeping bindings, rollback, cross-region import, forged origin refused', async () => {
-    await signUp(I, 'ada@example.com');
-    await signUp(I, 'bob@example.com');
+    await signUp(I, 'ada@example.com', join(root, 'identity'));
+    await signUp(I, 'bob@example.com', join(root, 'identity'));
     const orgA = await provision(O, 'Acme Dev', 'us', 'ada@example.com');
     const orgB = await provision(O, 'Acme Prod', 'us', 'bob@example.com');
     const ada = await scoped(I, 'ada@example.com', orgA);
@@ -181,7 +183,7 @@ describe('packages from dev to prod and across regions, over Kafka and S3', () =
     expect(versions.body.items[1].package.origin).toMatchObject({ organizationId: orgA, region: 'us', version: 2, verified: true });
 
     // eu: another region's stack verifies the us signature; the crossing must be acknowledged
-    await signUp(eu.url, 'eva@example.com');
+    await signUp(eu.url, 'eva@example.com', join(root, 'eu'));
     const orgEu = await provision(eu.url, 'Acme Europe', 'eu', 'eva@example.com');
     const eva = await scoped(eu.url, 'eva@example.com', orgEu);
     const refused = await eventually(async () => {

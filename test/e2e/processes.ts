@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
+import { readOutbox } from '../support/mail';
 export const ROOT = join(__dirname, '..', '..');
 
 /** one service as its own OS process (ts-node, no build step), with its output kept for failure reports */
@@ -105,4 +106,19 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000)
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * Confirms `email` with the token from the verification mail in identity's embedded outbox (the service's
+ * DATA_DIR), as the person would by opening the link: only verified addresses accept invitations, become
+ * first Admins or get organization-scoped tokens.
+ */
+export async function verifyEmailFromOutbox(identityUrl: string, identityDataDir: string, email: string): Promise<void> {
+  const mail = await eventually(async () => {
+    const mails = (await readOutbox(identityDataDir)).filter((m) => m.to === email.toLowerCase() && /Confirm/.test(m.subject));
+    if (mails.length === 0) throw new Error(`no verification mail to ${email} yet`);
+    return mails[mails.length - 1];
+  }, 15_000);
+  const res = await call(identityUrl, 'POST', '/v1/email-verifications', { body: { token: mail.token } });
+  if (res.status !== 200) throw new Error(`verification of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);
 }
