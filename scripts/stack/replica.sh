@@ -3,10 +3,10 @@
 #   start  starts it in the background (log .tools/stack/<service>-<n>.log); ready  waits for /health/ready
 #   stop   SIGTERM (it drains, then exits) and waits;      kill  SIGKILL (a crash)
 # Ports: STACK_PORT_BASE (3100) + 1/2/3 (identity/organization/app-packaging) + 10 * n. Needs POSTGRES_URL,
-# KAFKA_PORT, S3_PORT and STACK_GATEWAY_PORT as up.sh sets them.
+# KAFKA_PORT, S3_PORT, STACK_GATEWAY_PORT and STACK_DIR as up.sh sets them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-STACK="$PWD/.tools/stack"
+STACK="${STACK_DIR:-$PWD/.tools/stack}"
 svc="$1" n="$2" action="$3"
 BASE="${STACK_PORT_BASE:-3100}"
 GATEWAY_PORT="${STACK_GATEWAY_PORT:-8080}"

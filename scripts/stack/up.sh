@@ -6,11 +6,13 @@
 #
 # Env (all optional): STACK_GATEWAY_PORT (8080), STACK_PORT_BASE (3100: identity 3101, 3111, ...; organization
 # 3102, 3112, ...; app-packaging 3103, 3113, ...), STACK_REPLICAS (2), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT
-# (9093), S3_PORT (9000), PG_PORT (5432), NGINX (/usr/sbin/nginx).
+# (9093), S3_PORT (9000), PG_PORT (5432), NGINX (/usr/sbin/nginx), STACK_DIR (.tools/stack: secrets, logs, pid
+# files), STACK_PG_DATABASE (a database of its own on the PostgreSQL server, created when missing; default the
+# server's `postgres` database). Servers already running on those ports (started by the same scripts) are reused.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
-STACK="$ROOT/.tools/stack"
+STACK="${STACK_DIR:-$ROOT/.tools/stack}"
 GATEWAY_PORT="${STACK_GATEWAY_PORT:-8080}"
 BASE="${STACK_PORT_BASE:-3100}"
 REPLICAS="${STACK_REPLICAS:-2}"
@@ -24,6 +26,14 @@ scripts/infra/fetch.sh all
 scripts/infra/kafka-start.sh
 scripts/infra/s3-start.sh
 POSTGRES_URL="$(scripts/infra/pg-start.sh)"
+if [ -n "${STACK_PG_DATABASE:-}" ]; then
+  [[ "$STACK_PG_DATABASE" =~ ^[a-z_][a-z0-9_]*$ ]] || { log "STACK_PG_DATABASE must match [a-z_][a-z0-9_]*"; exit 1; }
+  PSQL="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}/psql"
+  if [ -z "$("$PSQL" "$POSTGRES_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$STACK_PG_DATABASE'")" ]; then
+    "$PSQL" "$POSTGRES_URL" -qc "CREATE DATABASE $STACK_PG_DATABASE" >&2
+  fi
+  POSTGRES_URL="${POSTGRES_URL%/*}/$STACK_PG_DATABASE"
+fi
 
 # secrets made once and kept under .tools/stack (git-ignored), shared by every replica
 [ -f "$STACK/operator-token" ] || node -e 'console.log("op_" + require("crypto").randomBytes(32).toString("base64url"))' >"$STACK/operator-token"
@@ -34,7 +44,7 @@ if ! ls "$STACK/keys/"*.jwk.json >/dev/null 2>&1; then
 fi
 
 ports() { local offset="$1" n out=""; for ((n = 0; n < REPLICAS; n++)); do out="$out $((BASE + offset + 10 * n))"; done; echo "$out"; }
-export POSTGRES_URL GATEWAY_PORT BASE
+export POSTGRES_URL GATEWAY_PORT BASE STACK_DIR="$STACK"
 start_replica() { scripts/stack/replica.sh "$1" "$2" start; }
 wait_ready() { scripts/stack/replica.sh "$1" "$2" ready; }
 
