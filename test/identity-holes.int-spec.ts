@@ -100,7 +100,7 @@ describe('identity holes (regression)', () => {
     it('uses a verification link once, and throttles resends', async () => {
       expect((await signUp('once@example.com')).status).toBe(201);
       const mail = await app.mailTo('once@example.com', /Confirm your email/);
-      expect(mail.html).toContain('href="http://localhost:3000/verify-email?token=');
+      expect(mail.html).toMatch(/href="http:\/\/localhost:3000\/\?token=[^"#]+#\/verify-email"/);
       expect((await app.request('POST', '/v1/email-verifications', { body: { token: mail.token } })).status).toBe(200);
       const again = await app.request('POST', '/v1/email-verifications', { body: { token: mail.token } });
       expect(again.status).toBe(400);

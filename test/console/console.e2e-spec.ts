@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, contains, count, lacks, until, visible, type Browser, type BrowserContext, type Page } from './playwright';
 import { buildConsole, CHROMIUM, ROOT, StandaloneProcess } from './support';
+import { readOutbox, type ReceivedMail } from '../support/mail';
 
 const PORT = Number(process.env.CONSOLE_E2E_PORT ?? 12101);
 const OPERATOR_TOKEN = 'console-e2e-operator-token-0123456789abcdef';
@@ -70,6 +71,33 @@ async function signUp(page: Page, name: string, email: string) {
   return page;
 }
 
+/** the verification mail the standalone wrote to `email` (its embedded outbox under DATA_DIR), once it is there */
+async function verificationMail(email: string): Promise<ReceivedMail> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const mail = (await readOutbox(dataDir)).filter((m) => m.to === email && /Confirm your email/.test(m.subject)).pop();
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no verification mail to ${email}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** a person who just signed up sees what is blocked, then opens the link from their mail in the same tab */
+async function confirmEmail(page: Page, email: string, screenshot = false) {
+  await page.getByRole('region', { name: 'Confirm your email address' }).getByRole('button', { name: 'Resend verification mail' }).waitFor();
+  if (screenshot) await shot(page, 'verify-email-banner');
+  const mail = await verificationMail(email);
+  expect(mail.link.startsWith(`${server.url}/?token=`)).toBe(true);
+  await page.goto(mail.link);
+  await page.getByRole('heading', { level: 1, name: 'Email address confirmed', exact: true }).waitFor();
+  await contains(page.getByRole('status'), 'Your email address is confirmed.');
+  expect(page.url()).toBe(`${server.url}/#/verify-email`); // the spent token is not left in the address bar
+  if (screenshot) await shot(page, 'verify-email');
+  await page.getByRole('link', { name: 'Go to your organizations' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your organizations', exact: true }).waitFor();
+  await lacks(page.locator('main'), 'Resend verification mail');
+}
+
 async function nav(page: Page, label: string) {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: label, exact: true }).click();
   await page.getByRole('heading', { level: 1 }).waitFor();
@@ -86,7 +114,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
   consoleDir = buildConsole();
-  server = new StandaloneProcess(PORT, { DATA_DIR: dataDir, OPERATOR_TOKEN, CONSOLE_DIR: consoleDir, REGION: 'us' }).start();
+  server = new StandaloneProcess(PORT, { DATA_DIR: dataDir, OPERATOR_TOKEN, CONSOLE_DIR: consoleDir, REGION: 'us', PUBLIC_URL: `http://127.0.0.1:${PORT}` }).start();
   await server.ready();
   browser = await chromium.launch(CHROMIUM);
   acme = await provision('Acme Support', 'ada@example.com');
@@ -115,6 +143,7 @@ describe('the Console, as the seed story goes', () => {
     await shot(ada, 'sign-up');
     await ada.getByRole('button', { name: 'Create account' }).click();
     await page(ada).heading('Your organizations');
+    await confirmEmail(ada, 'ada@example.com', true);
     await ada.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
     await contains(ada.getByRole('status'), 'You joined Acme Support.');
     await contains(ada.getByRole('list', { name: 'Organizations' }), 'Admin · region us');
@@ -153,6 +182,7 @@ describe('the Console, as the seed story goes', () => {
     dev = await person();
     await signUp(dev, 'Dev', 'dev@example.com');
     await dev.getByRole('button', { name: 'Create account' }).click();
+    await confirmEmail(dev, 'dev@example.com');
     await dev.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
     await contains(dev.getByRole('status'), 'You joined Acme Support.');
     await dev.getByRole('button', { name: 'Accept invitation to Studio' }).click();
@@ -247,6 +277,7 @@ describe('the Console, as the seed story goes', () => {
     agent = await person();
     await signUp(agent, 'Agnes', 'agent@example.com');
     await agent.getByRole('button', { name: 'Create account' }).click();
+    await confirmEmail(agent, 'agent@example.com');
     await agent.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
     await agent.getByRole('link', { name: 'Acme Support' }).click();
     await page(agent).heading('Acme Support');
@@ -345,7 +376,7 @@ describe('the Console, as the seed story goes', () => {
 
   it('checked every page it visited with axe-core', () => {
     expect(audited).toEqual(
-      expect.arrayContaining(['sign-in', 'sign-up', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
+      expect.arrayContaining(['sign-in', 'sign-up', 'verify-email-banner', 'verify-email', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
     );
   });
 });

@@ -13,6 +13,7 @@ import { Apps, ImportApp, NewApp } from './pages/Apps';
 import { AppDetail } from './pages/AppDetail';
 import { Audit } from './pages/Audit';
 import { Settings } from './pages/Settings';
+import { VerifyEmail } from './pages/VerifyEmail';
 import { useHash } from './router';
 
 export function App() {
@@ -20,13 +21,15 @@ export function App() {
   const { user } = useSession();
   const route = parse(hash);
   const open = route.page === 'sign-in' || route.page === 'sign-up';
+  const either = route.page === 'verify-email'; // the mailed link works signed in or not
 
   useEffect(() => {
-    if (!user && !open) navigate({ page: 'sign-in' });
+    if (!user && !open && !either) navigate({ page: 'sign-in' });
     if (user && open) navigate({ page: 'organizations' });
     if (route.page !== 'sign-in') session.clearNotice();
-  }, [user, open, route.page]);
+  }, [user, open, either, route.page]);
 
+  if (either) return <VerifyEmail />;
   if (!user) return route.page === 'sign-up' ? <SignUp /> : <SignIn />;
   return <SignedIn route={route} hash={hash} />;
 }
@@ -35,6 +38,7 @@ function SignedIn({ route, hash }: { route: Route; hash: string }) {
   switch (route.page) {
     case 'sign-in':
     case 'sign-up':
+    case 'verify-email':
     case 'organizations':
       return <Organizations />;
     case 'not-found':

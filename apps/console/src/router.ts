@@ -2,11 +2,13 @@ import { useSyncExternalStore } from 'react';
 
 /**
  * Hash routes (`#/o/org-us-…/members`): the server only serves `/` and the static assets, so the Console works from
- * any static file server (the standalone, the gateway) without a fallback rule.
+ * any static file server (the standalone, the gateway) without a fallback rule. Mailed links carry their token in the
+ * query before the fragment (`/?token=…#/verify-email`), so they too open `/`.
  */
 export type Route =
   | { page: 'sign-in' }
   | { page: 'sign-up' }
+  | { page: 'verify-email' }
   | { page: 'organizations' }
   | { page: 'overview'; org: string }
   | { page: 'members'; org: string }
@@ -27,6 +29,7 @@ export function parse(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'sign-in')) return { page: 'sign-in' };
   if (parts.length === 1 && parts[0] === 'sign-up') return { page: 'sign-up' };
+  if (parts.length === 1 && parts[0] === 'verify-email') return { page: 'verify-email' };
   if (parts.length === 1 && parts[0] === 'organizations') return { page: 'organizations' };
   if (parts[0] === 'o' && parts.length >= 2) {
     const org = parts[1];
@@ -43,6 +46,7 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'sign-in':
     case 'sign-up':
+    case 'verify-email':
     case 'organizations':
       return `#/${route.page}`;
     case 'overview':

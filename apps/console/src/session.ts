@@ -89,6 +89,22 @@ class Session {
     });
   }
 
+  /** what /v1/me says about the person (their email may have been confirmed since sign-in) */
+  user(user: UserView) {
+    if (this.state.user) this.set({ user });
+  }
+
+  /** a new user token now, e.g. once the email is confirmed, so that its `email_verified` claim says so */
+  async reissue() {
+    if (!this.refresher || !this.state.refreshToken) return;
+    const fresh = await this.refresher(this.state.refreshToken);
+    this.set({
+      userToken: fresh.accessToken,
+      userTokenExpiresAt: Date.now() + fresh.expiresIn * 1000,
+      refreshToken: fresh.refreshToken ?? this.state.refreshToken,
+    });
+  }
+
   memberships(memberships: Membership[]) {
     this.set({ memberships });
   }

@@ -19,6 +19,8 @@ export interface UserView {
   id: string;
   email: string;
   displayName: string;
+  /** sent by /v1/me; until it is true the person can sign in but not join or work in an organization */
+  emailVerified?: boolean;
 }
 
 export interface Membership {

@@ -2,6 +2,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { href } from '../router';
 import { Alert, Status, Title, useAction, useLoad, useSession } from '../ui';
+import { VerifyEmailBanner } from './VerifyEmail';
 
 /** where a signed-in person lands: their organizations (role and region) and the invitations waiting for them */
 export function Organizations() {
@@ -9,6 +10,7 @@ export function Organizations() {
   const invitations = useLoad(async () => {
     const [me, mine] = await Promise.all([api.me(), api.myInvitations()]);
     session.memberships(me.organizations);
+    session.user(me.user);
     return mine.items;
   }, []);
   const action = useAction();
@@ -25,6 +27,7 @@ export function Organizations() {
     <main id="main" className="narrow">
       <Title>Your organizations</Title>
       <p>Signed in as {user?.email}.</p>
+      <VerifyEmailBanner />
       {memberships.length === 0 ? (
         <p>You do not belong to any organization yet.</p>
       ) : (

@@ -24,7 +24,7 @@ export function mailComposer(runtime: {
       const { state: user } = await runtime.users.load(data.userId);
       if (!user.registered) return null;
       const token = runtime.links.verification(data.userId, data.requestId);
-      return verificationMail({ to: user.email, displayName: user.displayName, link: linkTo(publicUrl, '/verify-email', token), expiresAt: data.expiresAt });
+      return verificationMail({ to: user.email, displayName: user.displayName, link: linkTo(publicUrl, '#/verify-email', token), expiresAt: data.expiresAt });
     }
     if (event.type === 'InvitationRecorded' && event.streamName.startsWith(INVITATIONS_STREAM_PREFIX)) {
       const data = (event as unknown as Extract<InvitationsEvent, { type: 'InvitationRecorded' }>).data;

@@ -10,8 +10,15 @@ const html = (paragraphs: string[], link: { href: string; label: string }) =>
     '</body></html>',
   ].join('\n');
 
-export const linkTo = (publicUrl: string, path: string, token: string) =>
-  `${publicUrl.replace(/\/+$/, '')}${path}?token=${encodeURIComponent(token)}`;
+/**
+ * `path` is served by the server; a `#/…` path is one of the Console's hash routes (the Console is a static app at `/`):
+ * the token stays in the query, before the fragment, so the page and any mail reader find it in the same place
+ */
+export const linkTo = (publicUrl: string, path: string, token: string) => {
+  const base = publicUrl.replace(/\/+$/, '');
+  const query = `?token=${encodeURIComponent(token)}`;
+  return path.startsWith('#') ? `${base}/${query}${path}` : `${base}${path}${query}`;
+};
 
 export function verificationMail(input: { to: string; displayName: string; link: string; expiresAt: string }): MailMessage {
   const lines = [
