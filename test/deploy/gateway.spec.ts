@@ -20,8 +20,8 @@ const orgId = (region: string) => `org-${region}-01jq7m3k9x2v5w8z4c6n1b0hya`;
 const upstream = (region: string, service: ServiceName) => `${region}-${service}`;
 const UPSTREAMS = REGIONS.flatMap((r) => SERVICES.map((s) => upstream(r, s)));
 
-/** ports of this suite (nginx 58081-58083, stand-in upstreams from 58150) */
-const NGINX_PORT = (i: number) => 58081 + i;
+/** ports of this suite (nginx 31081-31083, stand-in upstreams from 31350; all below the ephemeral range 32768-60999, which outgoing connections take) */
+const NGINX_PORT = (i: number) => 31081 + i;
 
 /**
  * The template rendered for each region, checked by `nginx -t`, then run by the real nginx in front of
@@ -34,7 +34,7 @@ describe('gateway (deploy/gateway/templates/default.conf.template) on the real n
   const gateways: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    upstreams = await recordingUpstreams(UPSTREAMS, 58150, () => ({ 'x-user-id': 'usr-from-authz', 'x-role': 'Admin' }));
+    upstreams = await recordingUpstreams(UPSTREAMS, 31350, () => ({ 'x-user-id': 'usr-from-authz', 'x-role': 'Admin' }));
     for (const [i, region] of REGIONS.entries()) {
       const conf = mainConf(renderGateway(region, NGINX_PORT(i), upstreams.address), join(prefix, region));
       gateways.push(await startNginx(conf, { prefix: join(prefix, region) }));
@@ -61,12 +61,12 @@ describe('gateway (deploy/gateway/templates/default.conf.template) on the real n
 
   it.each(REGIONS)('nginx -t accepts the template rendered for %s', (region) => {
     const dir = join(prefix, `t-${region}`);
-    expect(() => nginxConfigTest(mainConf(renderGateway(region, 58099, () => '127.0.0.1:58199'), dir), dir)).not.toThrow();
+    expect(() => nginxConfigTest(mainConf(renderGateway(region, 31099, () => '127.0.0.1:31399'), dir), dir)).not.toThrow();
   });
 
   it('nginx -t refuses a broken rendering (the check can fail)', () => {
     const dir = join(prefix, 't-broken');
-    const broken = renderGateway('us', 58099, () => '127.0.0.1:58199').replace('auth_request /_authz;', 'auth_request /_authz');
+    const broken = renderGateway('us', 31099, () => '127.0.0.1:31399').replace('auth_request /_authz;', 'auth_request /_authz');
     expect(() => nginxConfigTest(mainConf(broken, dir), dir)).toThrow(/nginx -t refused/);
   });
 

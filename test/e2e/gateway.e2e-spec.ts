@@ -10,8 +10,8 @@ import { mainConf, recordingUpstreams, renderGateway } from '../deploy/support/g
 
 jest.setTimeout(120_000);
 
-/** ports of this suite: GATEWAY_E2E_PORT (nginx), +20 the services, +50.. stand-in upstreams */
-const NGINX = Number(process.env.GATEWAY_E2E_PORT ?? 58090);
+/** ports of this suite (below the ephemeral range 32768-60999, where outgoing connections would take them): GATEWAY_E2E_PORT (nginx), +20 the services, +50.. stand-in upstreams */
+const NGINX = Number(process.env.GATEWAY_E2E_PORT ?? 31090);
 const SERVICES = NGINX + 20;
 
 /**

@@ -20,11 +20,11 @@ const run = promisify(execFile);
  *
  * Servers: the ones .ci/run started (KAFKA_PORT 9092, S3_PORT 9000, PG_PORT 5432) are reused, the stack gets a
  * database of its own on PostgreSQL; whatever is not running is started here and stopped afterwards.
- * Ports of this suite: REPLICAS_E2E_PORT (58300) for nginx, +11.. for the replicas.
+ * Ports of this suite: REPLICAS_E2E_PORT (31500, below the ephemeral port range) for nginx, +11.. for the replicas.
  */
 jest.setTimeout(300_000);
 
-const GATEWAY_PORT = Number(process.env.REPLICAS_E2E_PORT ?? 58300);
+const GATEWAY_PORT = Number(process.env.REPLICAS_E2E_PORT ?? 31500);
 const PORTS = {
   kafka: Number(process.env.KAFKA_PORT ?? 9092),
   s3: Number(process.env.S3_PORT ?? 9000),
