@@ -145,6 +145,34 @@ describe('postgres event store: concurrency across connections and replicas', ()
     await other.close();
   });
 
+  /**
+   * Regression (a replica stuck not ready in CI): the store's schema creation lost a race with another creator
+   * (the leases of a replica starting at the same moment), failed with 23505 between taking a session-level
+   * advisory lock and releasing it, and the pooled connection kept the lock: every other replica then waited
+   * on it forever. Here the other creator is a transaction the test commits while the store waits on it.
+   */
+  it('survives losing the race to create its schema, and leaves no migration lock held', async () => {
+    const racing = freshSchema();
+    await admin.query('BEGIN');
+    await admin.query(`CREATE SCHEMA "${racing}"`);
+    const loser = new PostgresEventStore({ connectionString: url, schema: racing });
+    const pinged = loser.ping();
+    await until(() => false, 300).catch(() => undefined); // let the store reach its CREATE SCHEMA and wait on ours
+    await admin.query('COMMIT');
+    await pinged;
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks l, (SELECT hashtext($1)::bigint AS k) h
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+         AND l.objid::bigint = (h.k & 4294967295) AND l.classid::bigint = ((h.k >> 32) & 4294967295)`,
+      [`eventstore-migrate:${racing}`],
+    );
+    expect(rows[0].n).toBe(0);
+    const second = new PostgresEventStore({ connectionString: url, schema: racing });
+    await second.append('s', [{ type: 'N', data: {} }]);
+    expect(await loser.headPosition()).toBe(1);
+    await Promise.all([loser.close(), second.close()]);
+  });
+
   it('rejects a schema name that is not a plain identifier', () => {
     expect(() => new PostgresEventStore({ connectionString: url, schema: 'x"; DROP TABLE y; --' })).toThrow(/invalid schema name/);
   });

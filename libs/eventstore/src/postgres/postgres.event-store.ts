@@ -18,6 +18,7 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
+import { migrateSchema } from './postgres.schema';
 
 export interface PostgresEventStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -104,30 +105,21 @@ export class PostgresEventStore implements EventStore {
     this.appended.setMaxListeners(0);
   }
 
-  /** creates the schema and table once per process; replicas starting together are serialised by a lock */
+  /** creates the schema and table once per process; replicas starting together are serialised (postgres.schema.ts) */
   private init(): Promise<void> {
-    this.ready ??= (async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('SELECT pg_advisory_lock(hashtext($1))', [`eventstore-migrate:${this.schema}`]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-        await client.query(`
-          CREATE TABLE IF NOT EXISTS ${this.table} (
-            position BIGSERIAL PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            stream TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            type TEXT NOT NULL,
-            data JSON NOT NULL,
-            metadata JSON NOT NULL,
-            recorded_at TEXT NOT NULL,
-            UNIQUE (stream, revision)
-          )`);
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`eventstore-migrate:${this.schema}`]);
-      } finally {
-        client.release();
-      }
-    })().catch((error) => {
+    this.ready ??= migrateSchema(this.pool, this.schema, [
+      `CREATE TABLE IF NOT EXISTS ${this.table} (
+          position BIGSERIAL PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          stream TEXT NOT NULL,
+          revision INTEGER NOT NULL,
+          type TEXT NOT NULL,
+          data JSON NOT NULL,
+          metadata JSON NOT NULL,
+          recorded_at TEXT NOT NULL,
+          UNIQUE (stream, revision)
+        )`,
+    ]).catch((error) => {
       this.ready = null; // try again on the next call
       throw error;
     });

@@ -1,4 +1,5 @@
 import { Client, Pool } from 'pg';
+import { migrateSchema } from './postgres.schema';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -40,16 +41,9 @@ export class PostgresLeases {
   }
 
   private init(): Promise<void> {
-    this.ready ??= (async () => {
-      await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.options.schema}"`).catch((error) => {
-        if ((error as { code?: string }).code !== '23505') throw error; // another replica created it meanwhile
-      });
-      await this.pool
-        .query(`CREATE TABLE IF NOT EXISTS ${this.table} (name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`)
-        .catch((error) => {
-          if ((error as { code?: string }).code !== '23505') throw error;
-        });
-    })().catch((error) => {
+    this.ready ??= migrateSchema(this.pool, this.options.schema, [
+      `CREATE TABLE IF NOT EXISTS ${this.table} (name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+    ]).catch((error) => {
       this.ready = null;
       throw error;
     });
