@@ -28,14 +28,22 @@ export class MailDispatcher {
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly log = logger('mail');
   static readonly CHECKPOINT = 'mailer:identity';
+  // prepared once: the dispatcher reads every event of identity's log, most of which send nothing
+  private readonly statements;
 
   constructor(private readonly options: MailDispatcherOptions) {
-    options.readModels.db.exec(`
+    const db = options.readModels.db;
+    db.exec(`
       CREATE TABLE IF NOT EXISTS mail_sent (event_id TEXT PRIMARY KEY, location TEXT NOT NULL, sent_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS mail_dead_letters (
         event_id TEXT PRIMARY KEY, event_type TEXT NOT NULL, attempts INTEGER NOT NULL, reason TEXT NOT NULL, failed_at TEXT NOT NULL
       );
     `);
+    this.statements = {
+      done: db.prepare('SELECT 1 FROM mail_sent WHERE event_id = ? UNION SELECT 1 FROM mail_dead_letters WHERE event_id = ?'),
+      sent: db.prepare('INSERT OR IGNORE INTO mail_sent (event_id, location, sent_at) VALUES (?, ?, ?)'),
+      deadLetter: db.prepare('INSERT OR IGNORE INTO mail_dead_letters (event_id, event_type, attempts, reason, failed_at) VALUES (?, ?, ?, ?, ?)'),
+    };
   }
 
   get position() {
@@ -56,25 +64,27 @@ export class MailDispatcher {
     });
   }
 
+  /**
+   * The checkpoint moves once per batch (one write, not one per event: catching up on a large log sends
+   * nothing for most events). A crash inside a batch re-reads it; `mail_sent` keeps a mail from going twice.
+   */
   private async handle(events: RecordedEvent[]) {
     for (const event of events) {
       if (this.stopped) throw new Error('mail dispatcher stopping');
       await this.dispatch(event);
-      this.options.readModels.saveCheckpoint(MailDispatcher.CHECKPOINT, event.position);
     }
+    if (events.length > 0) this.options.readModels.saveCheckpoint(MailDispatcher.CHECKPOINT, events[events.length - 1].position);
   }
 
   private async dispatch(event: RecordedEvent) {
-    const db = this.options.readModels.db;
-    const done = db.prepare('SELECT 1 FROM mail_sent WHERE event_id = ? UNION SELECT 1 FROM mail_dead_letters WHERE event_id = ?').get(event.id, event.id);
-    if (done) return;
     const message = await this.options.compose(event);
     if (!message) return;
+    if (this.statements.done.get(event.id, event.id)) return;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       try {
         const { location } = await this.options.sender.send(message, event.id);
-        db.prepare('INSERT OR IGNORE INTO mail_sent (event_id, location, sent_at) VALUES (?, ?, ?)').run(event.id, location, new Date().toISOString());
+        this.statements.sent.run(event.id, location, new Date().toISOString());
         // the path or Message-ID, never the link: the log must not hold working tokens
         this.log.info({ eventId: event.id, eventType: event.type, location, attempt }, `mail for ${event.type} sent: ${location}`);
         return;
@@ -88,7 +98,7 @@ export class MailDispatcher {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    db.prepare('INSERT OR IGNORE INTO mail_dead_letters (event_id, event_type, attempts, reason, failed_at) VALUES (?, ?, ?, ?, ?)').run(
+    this.statements.deadLetter.run(
       event.id,
       event.type,
       this.options.maxAttempts,
