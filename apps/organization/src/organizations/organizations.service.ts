@@ -54,11 +54,12 @@ export class OrganizationsService {
 
 
   /** the request's correlation id reaches the events through the observed event store */
-  async command(organizationId: string, principal: Principal, body: CommandBody) {
+  async command(organizationId: string, principal: Principal, body: CommandBody | ((state: OrganizationState) => CommandBody)) {
     const at = new Date().toISOString();
     const actor = this.actorOf(principal);
-    const command = { ...body, at, actor } as OrganizationCommand;
-    const result = await this.organizations.handle(organizationId, command, {
+    // a body built from the state is built under the organization's lock, where the decider reads the same state
+    const build = (state: OrganizationState) => ({ ...(typeof body === 'function' ? body(state) : body), at, actor }) as OrganizationCommand;
+    const result = await this.organizations.handleWith(organizationId, build, {
       at,
       actor: actor.kind === 'user' ? actor.userId : actor.kind,
     });
@@ -171,7 +172,8 @@ export class OrganizationsService {
     return paginate(rows, limit, (r) => r.userId);
   }
 
-  listInvitations(state: OrganizationState, now: string) {
+  /** pending invitations as of this service's clock (an expired one is shown as expired) */
+  listInvitations(state: OrganizationState, now = new Date().toISOString()) {
     return [...state.invitations.values()]
       .filter((i) => i.status === 'pending')
       .map((i) => ({ ...i, status: i.expiresAt <= now ? 'expired' : 'pending' }));
