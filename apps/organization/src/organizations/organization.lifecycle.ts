@@ -1,6 +1,6 @@
 import { DomainError, assertNever } from '@lib/eventstore';
 import type { LifecycleCommand } from './organization.commands';
-import type { OrganizationState } from './organization.decider';
+import type { OrganizationState } from './organization.state';
 import type { LifecycleEvent, OrganizationEvent } from './organization.events';
 import { active, authorize, operatorOnly, organizationNotFound } from './organization.rules';
 

@@ -1,7 +1,7 @@
 import { DomainError, assertNever } from '@lib/eventstore';
 import { notAMember } from '@lib/auth';
 import type { MembershipCommand } from './organization.commands';
-import type { OrganizationState } from './organization.decider';
+import type { OrganizationState } from './organization.state';
 import type { MembershipEvent } from './organization.events';
 import { active, authorize, organizationNotFound } from './organization.rules';
 

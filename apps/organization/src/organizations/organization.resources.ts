@@ -1,7 +1,7 @@
 import { DomainError, assertNever } from '@lib/eventstore';
 import { ResourceType } from '@lib/contracts';
 import type { ResourceCommand } from './organization.commands';
-import type { OrganizationState, Resource } from './organization.decider';
+import type { OrganizationState, Resource } from './organization.state';
 import type { ResourceEvent } from './organization.events';
 import { active, authorize, organizationNotFound } from './organization.rules';
 

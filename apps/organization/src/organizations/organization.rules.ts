@@ -2,7 +2,7 @@ import { DomainError } from '@lib/eventstore';
 import { assertRoleGrants, Permission } from '@lib/auth';
 import { Role } from '@lib/contracts';
 import type { Actor } from './organization.commands';
-import type { OrganizationState } from './organization.decider';
+import type { OrganizationState } from './organization.state';
 
 /** the checks every command group shares: who may, and whether the organization takes changes */
 
