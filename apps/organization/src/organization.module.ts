@@ -12,6 +12,7 @@ import { OrganizationsService } from './organizations/organizations.service';
 import { InvitationsController, OrganizationsController } from './organizations/organizations.controller';
 import { OrganizationRepository } from './organizations/organization.repository';
 import { organizationProjections } from './organizations/projections/organization-read-models';
+import { OrganizationReadModel } from './organizations/projections/organization.read-model';
 import { toIntegrationMessage } from './organizations/organization.integration';
 import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
@@ -76,6 +77,7 @@ export class OrganizationModule {
           OrganizationRepository,
           KnownUserRepository,
           OrganizationsService,
+          OrganizationReadModel,
           ResourcesService,
           IdentityEventsConsumer,
           AuditConsumers,

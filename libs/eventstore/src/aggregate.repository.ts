@@ -118,6 +118,20 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
     metadata: EventMetadata,
     options: { expectedRevision?: number; eventIds?: (index: number) => string } = {},
   ): Promise<HandleResult<S, E>> {
+    return this.handleWith(id, () => command, metadata, options);
+  }
+
+  /**
+   * Like `handle`, with the command built from the current state under the aggregate's lock (and built
+   * again on a retry): what a command needs from the state (a key to seal a secret with) is read where it
+   * is decided, never loaded beforehand (check-then-act).
+   */
+  async handleWith(
+    id: string,
+    build: (state: S) => C,
+    metadata: EventMetadata,
+    options: { expectedRevision?: number; eventIds?: (index: number) => string } = {},
+  ): Promise<HandleResult<S, E>> {
     const stream = this.streamName(id);
     // one command at a time per aggregate in this process; other processes are caught by the expected revision
     const previous = this.locks.get(stream) ?? Promise.resolve();
@@ -127,7 +141,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
     this.locks.set(stream, chained);
     await previous;
     try {
-      return await this.decideAndAppend(id, stream, command, metadata, options);
+      return await this.decideAndAppend(id, stream, build, metadata, options);
     } finally {
       release();
       if (this.locks.get(stream) === chained) this.locks.delete(stream);
@@ -137,7 +151,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
   private async decideAndAppend(
     id: string,
     stream: string,
-    command: C,
+    build: (state: S) => C,
     metadata: EventMetadata,
     options: { expectedRevision?: number; eventIds?: (index: number) => string },
   ): Promise<HandleResult<S, E>> {
@@ -146,7 +160,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
       if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
         throw new WrongExpectedRevisionError(stream, options.expectedRevision, current.revision < 0 ? null : current.revision);
       }
-      const events = this.decider.decide(command, current.state);
+      const events = this.decider.decide(build(current.state), current.state);
       if (events.length === 0) {
         return { events, state: current.state, revision: current.revision, position: 0 };
       }

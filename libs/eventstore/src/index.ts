@@ -12,3 +12,4 @@ export * from './async';
 export * from './catch-up';
 export * from './checkpointed-processor';
 export * from './aggregate-batch';
+export * from './typed-projection';

@@ -1,4 +1,5 @@
 import { DomainError } from '@lib/eventstore';
+import { DeciderSpecification } from '@lib/eventstore/testing/decider-specification';
 import type { KnownResource } from '../directory/org-directory.decider';
 import { AppCommand, appDecider, AppState } from './app.decider';
 import { AppEvent, ImportOrigin } from './app.events';
@@ -35,21 +36,17 @@ const imported = (): AppEvent[] => [
 ];
 const bound = (slot: string, resourceId: string): AppEvent => ({ type: 'SlotBound', data: { appId: APP, slot, resourceId } });
 
-function given(events: AppEvent[]): AppState {
-  return events.reduce(appDecider.evolve, appDecider.initialState());
+const spec = DeciderSpecification.for(appDecider);
+/** the state the events fold to */
+const given = (events: AppEvent[]): AppState => spec(events).state();
+/** the events the command decides on that state (a refusal fails the test) */
+function then(events: AppEvent[], command: AppCommand): AppEvent[] {
+  const outcome = spec(events).when(command).outcome;
+  if (!('events' in outcome)) throw new Error(`expected events, the command was refused: ${JSON.stringify(outcome.error)}`);
+  return outcome.events;
 }
-function then(events: AppEvent[], command: AppCommand) {
-  return appDecider.decide(command, given(events));
-}
-function refused(events: AppEvent[], command: AppCommand): DomainError {
-  try {
-    then(events, command);
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    return error as DomainError;
-  }
-  throw new Error('expected the command to be refused');
-}
+/** the refusal itself, to look at its code and details */
+const refused = (events: AppEvent[], command: AppCommand): DomainError => spec(events).when(command).refusal();
 
 const upgrade = (overrides: Partial<Extract<AppCommand, { type: 'UpgradeApp' }>> = {}): AppCommand => ({
   type: 'UpgradeApp',

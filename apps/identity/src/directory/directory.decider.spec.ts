@@ -1,3 +1,4 @@
+import { DeciderSpecification } from '@lib/eventstore/testing/decider-specification';
 import { Role } from '@lib/contracts';
 import {
   InvitationsCommand,
@@ -26,14 +27,15 @@ const GLOBEX = 'org-us-01jzyxwvtsrqpnmkjhgfedcba9';
 const LATER = '2025-03-17T12:00:00.000Z';
 const MUCH_LATER = '2025-04-17T12:00:00.000Z';
 
-function runner<C, E extends { type: string }, S>(decider: {
-  initialState(): S;
-  evolve(state: S, event: E): S;
-  decide(command: C, state: S): E[];
-}) {
-  const fold = (events: E[]) => events.reduce<S>((state, event) => decider.evolve(state, event), decider.initialState());
-  const when = (history: E[], command: C): E[] => decider.decide(command, fold(history));
-  return { fold, when };
+/** the shared DeciderSpecification; these deciders never refuse, so `when` gives the events */
+function runner<C, E, S>(decider: { initialState(): S; evolve(state: S, event: E): S; decide(command: C, state: S): E[] }) {
+  const spec = DeciderSpecification.for(decider);
+  const when = (history: E[], command: C): E[] => {
+    const outcome = spec(history).when(command).outcome;
+    if (!('events' in outcome)) throw new Error(`refused: ${JSON.stringify(outcome.error)}`);
+    return outcome.events;
+  };
+  return { fold: spec.fold, when };
 }
 
 it('names the streams after the organization id and the email', () => {

@@ -1,4 +1,5 @@
-import { DomainError, DomainErrorKind } from '@lib/eventstore';
+import { DomainError } from '@lib/eventstore';
+import { DeciderSpecification, emits, nothing, refused } from '@lib/eventstore/testing/decider-specification';
 import { SessionCommand, SessionEvent, SessionState, sessionDecider, sessionStream } from './session.decider';
 
 /*
@@ -61,34 +62,12 @@ const REUSE_ENDED: SessionEvent[] = [...ROTATED, ended('refresh-token-reused')];
 
 // ---------------------------------------------------------------- the helper
 
-type Outcome = { events: SessionEvent[] } | { error: { kind: DomainErrorKind; code: string } };
-const emits = (...events: SessionEvent[]): Outcome => ({ events });
-const nothing: Outcome = { events: [] };
-const refused = (kind: DomainErrorKind, code: string): Outcome => ({ error: { kind, code } });
+const spec = DeciderSpecification.for(sessionDecider);
+const fold = spec.fold;
+/** the outcome of deciding `command` on the state `history` folds to (the shared DeciderSpecification) */
+const when = (history: SessionEvent[], command: SessionCommand) => spec(history).when(command).outcome;
+const run = spec.run;
 const invalidToken = refused('forbidden', 'invalid-refresh-token');
-
-const fold = (events: SessionEvent[]): SessionState =>
-  events.reduce<SessionState>((state, event) => sessionDecider.evolve(state, event), sessionDecider.initialState());
-
-function when(history: SessionEvent[], command: SessionCommand): Outcome {
-  try {
-    return { events: sessionDecider.decide(command, fold(history)) };
-  } catch (error) {
-    if (error instanceof DomainError) return { error: { kind: error.kind, code: error.code } };
-    throw error;
-  }
-}
-
-interface Case {
-  name: string;
-  given: SessionEvent[];
-  when: SessionCommand;
-  then: Outcome;
-}
-const run = (cases: Case[]) =>
-  it.each(cases)('$name', ({ given, when: command, then }) => {
-    expect(when(given, command)).toStrictEqual(then);
-  });
 
 describe('the given/when helper', () => {
   it('tells events from refusals, so a wrong expectation fails', () => {

@@ -1,4 +1,5 @@
-import { DomainError, DomainErrorKind } from '@lib/eventstore';
+import { DomainError } from '@lib/eventstore';
+import { DeciderSpecification, emits, nothing, refused } from '@lib/eventstore/testing/decider-specification';
 import { Role } from '@lib/contracts';
 import { UserCommand, UserEvent, UserState, emailStream, userDecider, userStream } from './user.decider';
 
@@ -65,33 +66,11 @@ const MEMBER: UserEvent[] = [registered(), granted(ACME, 'Developer', 5)];
 
 // ---------------------------------------------------------------- the helper
 
-type Outcome = { events: UserEvent[] } | { error: { kind: DomainErrorKind; code: string } };
-const emits = (...events: UserEvent[]): Outcome => ({ events });
-const nothing: Outcome = { events: [] };
-const refused = (kind: DomainErrorKind, code: string): Outcome => ({ error: { kind, code } });
-
-const fold = (events: UserEvent[]): UserState =>
-  events.reduce<UserState>((state, event) => userDecider.evolve(state, event), userDecider.initialState());
-
-function when(history: UserEvent[], command: UserCommand): Outcome {
-  try {
-    return { events: userDecider.decide(command, fold(history)) };
-  } catch (error) {
-    if (error instanceof DomainError) return { error: { kind: error.kind, code: error.code } };
-    throw error;
-  }
-}
-
-interface Case {
-  name: string;
-  given: UserEvent[];
-  when: UserCommand;
-  then: Outcome;
-}
-const run = (cases: Case[]) =>
-  it.each(cases)('$name', ({ given, when: command, then }) => {
-    expect(when(given, command)).toStrictEqual(then);
-  });
+const spec = DeciderSpecification.for(userDecider);
+const fold = spec.fold;
+/** the outcome of deciding `command` on the state `history` folds to (the shared DeciderSpecification) */
+const when = (history: UserEvent[], command: UserCommand) => spec(history).when(command).outcome;
+const run = spec.run;
 
 describe('the given/when helper', () => {
   it('tells events from refusals, so a wrong expectation fails', () => {

@@ -1,4 +1,5 @@
-import { DomainError } from '@lib/eventstore';
+import { DomainErrorKind } from '@lib/eventstore';
+import { DeciderSpecification } from '@lib/eventstore/testing/decider-specification';
 import { VerificationCommand, VerificationEvent, verificationDecider } from './verification.decider';
 
 const U = 'usr-1';
@@ -19,19 +20,7 @@ const request = (tokenHash = 'h2', requestId = 'r2'): VerificationCommand => ({
   expiresAt: EXP,
 });
 
-function run(given: VerificationEvent[], when: VerificationCommand) {
-  const state = given.reduce(verificationDecider.evolve, verificationDecider.initialState());
-  return verificationDecider.decide(when, state);
-}
-function refused(given: VerificationEvent[], when: VerificationCommand) {
-  try {
-    run(given, when);
-  } catch (error) {
-    if (error instanceof DomainError) return { kind: error.kind, code: error.code };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const spec = DeciderSpecification.for(verificationDecider);
 
 describe('email verification decider', () => {
   it.each<[string, VerificationEvent[], VerificationCommand, VerificationEvent[]]>([
@@ -41,10 +30,10 @@ describe('email verification decider', () => {
     ['an invitation link for an unverified user', [], { type: 'VerifyEmailByInvitation', userId: U, email: 'a@x.io' }, [verified('invitation')]],
     ['an invitation link for a verified user (nothing to do)', [requested(), verified()], { type: 'VerifyEmailByInvitation', userId: U, email: 'a@x.io' }, []],
   ])('given %s: emits the expected events', (_name, given, when, then) => {
-    expect(run(given, when)).toEqual(then);
+    spec(given).when(when).then(...then);
   });
 
-  it.each<[string, VerificationEvent[], VerificationCommand, { kind: string; code: string }]>([
+  it.each<[string, VerificationEvent[], VerificationCommand, { kind: DomainErrorKind; code: string }]>([
     ['no request ever made (an account from before verification existed)', [], verify(), { kind: 'invalid', code: 'verification-link-invalid' }],
     ['a wrong token', [requested()], verify('other'), { kind: 'invalid', code: 'verification-link-invalid' }],
     ['a token replaced by a resend', [requested('h1'), requested('h2', 'r2')], verify('h1'), { kind: 'invalid', code: 'verification-link-invalid' }],
@@ -52,6 +41,6 @@ describe('email verification decider', () => {
     ['an expired link', [requested()], verify('h1', LATE), { kind: 'gone', code: 'verification-link-expired' }],
     ['a request once verified', [requested(), verified()], request(), { kind: 'conflict', code: 'email-already-verified' }],
   ])('given %s: refuses', (_name, given, when, error) => {
-    expect(refused(given, when)).toEqual(error);
+    spec(given).when(when).thenThrows(error.kind, error.code);
   });
 });

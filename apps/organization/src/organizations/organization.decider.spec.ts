@@ -1,4 +1,5 @@
-import { DomainError, DomainErrorKind } from '@lib/eventstore';
+import { DomainError } from '@lib/eventstore';
+import { DeciderSpecification, emits, nothing, refused } from '@lib/eventstore/testing/decider-specification';
 import { Role } from '@lib/contracts';
 import {
   Actor,
@@ -164,59 +165,16 @@ const changeRole = (actor: Actor, p: Person, role: Role, at = NOW): Organization
 });
 const remove = (actor: Actor, p: Person, at = NOW): OrganizationCommand => ({ type: 'RemoveMember', actor, at, userId: p.userId });
 
-// ---------------------------------------------------------------- the helper
+// ---------------------------------------------------------------- the shared helper
 
-type Outcome = { events: OrganizationEvent[] } | { error: { kind: DomainErrorKind; code: string } };
-const emits = (...events: OrganizationEvent[]): Outcome => ({ events });
-const nothing: Outcome = { events: [] };
-const refused = (kind: DomainErrorKind, code: string): Outcome => ({ error: { kind, code } });
+const given = DeciderSpecification.for(organizationDecider);
+const run = given.run;
+const fold = given.fold;
 
-const fold = (events: OrganizationEvent[]): OrganizationState =>
-  events.reduce<OrganizationState>((state, event) => evolveOrganization(state, event), initialOrganizationState());
-
-function given(events: OrganizationEvent[]) {
-  return {
-    state: () => fold(events),
-    when(command: OrganizationCommand): Outcome {
-      const state = fold(events);
-      try {
-        return { events: decideOrganization(command, state) };
-      } catch (error) {
-        // anything but a DomainError is a bug, not a refusal: let it fail the test
-        if (error instanceof DomainError) return { error: { kind: error.kind, code: error.code } };
-        throw error;
-      }
-    },
-    /** the DomainError itself, to look at its details */
-    refusal(command: OrganizationCommand): DomainError {
-      try {
-        decideOrganization(command, fold(events));
-      } catch (error) {
-        if (error instanceof DomainError) return error;
-        throw error;
-      }
-      throw new Error(`expected ${command.type} to be refused`);
-    },
-  };
-}
-
-interface Case {
-  name: string;
-  given: OrganizationEvent[];
-  when: OrganizationCommand;
-  then: Outcome;
-}
-const run = (cases: Case[]) =>
-  it.each(cases)('$name', ({ given: history, when, then }) => {
-    expect(given(history).when(when)).toEqual(then);
-  });
-
-// ---------------------------------------------------------------- the helper itself
-
-describe('the given/when helper', () => {
+describe('the given/when helper on this decider', () => {
   it('tells events from refusals, so a wrong expectation fails', () => {
-    expect(given([]).when(rename(operator, 'x'))).not.toEqual(nothing);
-    expect(given(ACME).when(rename(as(alice), 'Acme'))).not.toEqual(refused('conflict', 'organization-suspended'));
+    expect(given([]).when(rename(operator, 'x')).outcome).not.toEqual(nothing);
+    expect(given(ACME).when(rename(as(alice), 'Acme')).outcome).not.toEqual(refused('conflict', 'organization-suspended'));
   });
 
   it('rethrows anything that is not a DomainError', () => {
@@ -305,7 +263,7 @@ describe('any command on an organization that does not exist', () => {
   it.each(commands.map((command) => ({ type: command.type, actor: command.actor.kind, command })))(
     '$type by $actor → not_found organization-not-found',
     ({ command }) => {
-      expect(given([]).when(command)).toEqual(refused('not_found', 'organization-not-found'));
+      given([]).when(command).thenThrows('not_found', 'organization-not-found');
     },
   );
 });
@@ -417,7 +375,7 @@ describe('RenameOrganization', () => {
   ]);
 
   it('permission-denied carries the permission and the role', () => {
-    const error = given(ACME).refusal(rename(as(bob), 'Acme Corp'));
+    const error = given(ACME).when(rename(as(bob), 'Acme Corp')).refusal();
     expect(error.details).toEqual({ permission: 'organization.manage', role: 'Developer' });
   });
 });
@@ -617,15 +575,13 @@ describe('InviteMember', () => {
   ]);
 
   it('invitation-pending names the pending invitation (the latest one)', () => {
-    const error = given([...FRANK_INVITATION_EXPIRED, invited('inv-frank-2', frank.email, 'Agent', LATER)]).refusal(
-      invite(as(alice), 'inv-frank-3', frank.email, 'Agent'),
-    );
+    const error = given([...FRANK_INVITATION_EXPIRED, invited('inv-frank-2', frank.email, 'Agent', LATER)]).when(invite(as(alice), 'inv-frank-3', frank.email, 'Agent')).refusal();
     expect(error.code).toBe('invitation-pending');
     expect(error.details).toEqual({ invitationId: 'inv-frank-2' });
   });
 
   it('permission-denied names members.manage', () => {
-    const error = given(ACME).refusal(invite(as(carol), 'inv-frank', frank.email, 'Agent'));
+    const error = given(ACME).when(invite(as(carol), 'inv-frank', frank.email, 'Agent')).refusal();
     expect(error.details).toEqual({ permission: 'members.manage', role: 'Agent' });
   });
 });

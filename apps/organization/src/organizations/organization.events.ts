@@ -19,32 +19,61 @@ export interface ResourceData {
 export const organizationStream = (organizationId: string) => `organization-${organizationId}`;
 export const ORGANIZATION_STREAM_PREFIX = 'organization-';
 
-export type OrganizationEvent =
-  | { type: 'OrganizationProvisioned'; data: { organizationId: string; name: string; region: Region } }
-  | { type: 'OrganizationRenamed'; data: { organizationId: string; name: string; previousName: string } }
-  | { type: 'OrganizationSuspended'; data: { organizationId: string; reason: string } }
-  | { type: 'OrganizationReactivated'; data: { organizationId: string } }
-  | {
-      type: 'InvitationCreated';
-      data: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string };
-    }
-  | { type: 'InvitationRevoked'; data: { organizationId: string; invitationId: string; email: string } }
-  | { type: 'InvitationAccepted'; data: { organizationId: string; invitationId: string; email: string; userId: string } }
-  | {
-      type: 'MemberAdded';
-      data: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
-    }
-  | { type: 'MemberRoleChanged'; data: { organizationId: string; userId: string; from: Role; to: Role } }
-  | { type: 'MemberRemoved'; data: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' } }
-  | { type: 'OrganizationKeyIssued'; data: { organizationId: string; wrappedKey: Sealed } }
-  | { type: 'ResourceCreated'; data: { organizationId: string } & ResourceData }
-  | {
-      type: 'ResourceUpdated';
-      data: ResourceRef & { changes: Partial<Pick<ResourceData, 'name' | 'config' | 'secret' | 'capabilities'>> };
-    }
-  | { type: 'ResourceDisabled'; data: ResourceRef }
-  | { type: 'ResourceEnabled'; data: ResourceRef }
-  | { type: 'ResourceDeleted'; data: ResourceRef };
+/** the organization's own life: provisioning, its name, suspension, its data key */
+export const LIFECYCLE_EVENT_TYPES = [
+  'OrganizationProvisioned',
+  'OrganizationRenamed',
+  'OrganizationSuspended',
+  'OrganizationReactivated',
+  'OrganizationKeyIssued',
+] as const;
+/** who belongs to it: invitations and members */
+export const MEMBERSHIP_EVENT_TYPES = [
+  'InvitationCreated',
+  'InvitationRevoked',
+  'InvitationAccepted',
+  'MemberAdded',
+  'MemberRoleChanged',
+  'MemberRemoved',
+] as const;
+/** what it owns: integrations and phone numbers */
+export const RESOURCE_EVENT_TYPES = ['ResourceCreated', 'ResourceUpdated', 'ResourceDisabled', 'ResourceEnabled', 'ResourceDeleted'] as const;
+
+/** every event type of the organization stream: the union below is derived from it, never retyped */
+export const ORGANIZATION_EVENT_TYPES = [...LIFECYCLE_EVENT_TYPES, ...MEMBERSHIP_EVENT_TYPES, ...RESOURCE_EVENT_TYPES] as const;
+export type OrganizationEventType = (typeof ORGANIZATION_EVENT_TYPES)[number];
+
+/** the data of each event type; a key missing here or in the arrays above does not compile */
+export interface OrganizationEventData {
+  OrganizationProvisioned: { organizationId: string; name: string; region: Region };
+  OrganizationRenamed: { organizationId: string; name: string; previousName: string };
+  OrganizationSuspended: { organizationId: string; reason: string };
+  OrganizationReactivated: { organizationId: string };
+  OrganizationKeyIssued: { organizationId: string; wrappedKey: Sealed };
+  InvitationCreated: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string };
+  InvitationRevoked: { organizationId: string; invitationId: string; email: string };
+  InvitationAccepted: { organizationId: string; invitationId: string; email: string; userId: string };
+  MemberAdded: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
+  MemberRoleChanged: { organizationId: string; userId: string; from: Role; to: Role };
+  MemberRemoved: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' };
+  ResourceCreated: { organizationId: string } & ResourceData;
+  ResourceUpdated: ResourceRef & { changes: Partial<Pick<ResourceData, 'name' | 'config' | 'secret' | 'capabilities'>> };
+  ResourceDisabled: ResourceRef;
+  ResourceEnabled: ResourceRef;
+  ResourceDeleted: ResourceRef;
+}
+
+/** the event of one type: `{ type, data }` */
+export type EventOf<T extends OrganizationEventType> = { [K in T]: { type: K; data: OrganizationEventData[K] } }[T];
+export type OrganizationEvent = EventOf<OrganizationEventType>;
+export type LifecycleEvent = EventOf<(typeof LIFECYCLE_EVENT_TYPES)[number]>;
+export type MembershipEvent = EventOf<(typeof MEMBERSHIP_EVENT_TYPES)[number]>;
+export type ResourceEvent = EventOf<(typeof RESOURCE_EVENT_TYPES)[number]>;
+
+/** compile-time: the data map and the type arrays name the same event types */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _everyTypeHasData: SameKeys<keyof OrganizationEventData, OrganizationEventType> = true;
+void _everyTypeHasData;
 
 /** every resource event names the resource as it is after the change (for integration events and the audit) */
 export interface ResourceRef {
@@ -56,23 +85,3 @@ export interface ResourceRef {
   /** after the change */
   status: 'active' | 'disabled';
 }
-
-export type OrganizationEventType = OrganizationEvent['type'];
-export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
-  'OrganizationProvisioned',
-  'OrganizationRenamed',
-  'OrganizationSuspended',
-  'OrganizationReactivated',
-  'InvitationCreated',
-  'InvitationRevoked',
-  'InvitationAccepted',
-  'MemberAdded',
-  'MemberRoleChanged',
-  'MemberRemoved',
-  'OrganizationKeyIssued',
-  'ResourceCreated',
-  'ResourceUpdated',
-  'ResourceDisabled',
-  'ResourceEnabled',
-  'ResourceDeleted',
-];

@@ -82,7 +82,7 @@ export class OrganizationsController {
   @Auth('user', 'operator')
   async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'members.manage');
-    return { items: this.organizations.listInvitations(state, new Date().toISOString()) };
+    return { items: this.organizations.listInvitations(state) };
   }
 
   @Delete(':id/invitations/:invitationId')

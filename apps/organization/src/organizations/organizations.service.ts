@@ -11,13 +11,11 @@ import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { organizationStream } from './organization.events';
 import { AuditFilter, queryAudit } from '../audit/audit.read-model';
+import { OrganizationReadModel } from './projections/organization.read-model';
 
 type CommandBody = OrganizationCommand extends infer C ? (C extends OrganizationCommand ? Omit<C, 'at' | 'actor'> : never) : never;
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from './projections/organization.read-model';
 
 @Injectable()
 export class OrganizationsService {
@@ -29,6 +27,7 @@ export class OrganizationsService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
+    private readonly readModel: OrganizationReadModel,
   ) {}
 
   private get region(): Region {
@@ -54,11 +53,12 @@ export class OrganizationsService {
 
 
   /** the request's correlation id reaches the events through the observed event store */
-  async command(organizationId: string, principal: Principal, body: CommandBody) {
+  async command(organizationId: string, principal: Principal, body: CommandBody | ((state: OrganizationState) => CommandBody)) {
     const at = new Date().toISOString();
     const actor = this.actorOf(principal);
-    const command = { ...body, at, actor } as OrganizationCommand;
-    const result = await this.organizations.handle(organizationId, command, {
+    // a body built from the state is built under the organization's lock, where the decider reads the same state
+    const build = (state: OrganizationState) => ({ ...(typeof body === 'function' ? body(state) : body), at, actor }) as OrganizationCommand;
+    const result = await this.organizations.handleWith(organizationId, build, {
       at,
       actor: actor.kind === 'user' ? actor.userId : actor.kind,
     });
@@ -153,25 +153,15 @@ export class OrganizationsService {
     return { state, revision };
   }
 
-  listOrganizations(cursor: string | undefined, limit: number): Page<Record<string, unknown>> {
-    const rows = this.readModels.db
-      .prepare(
-        'SELECT id, name, region, status, member_count AS memberCount, created_at AS createdAt FROM org_organizations WHERE id > ? ORDER BY id LIMIT ?',
-      )
-      .all(cursor ?? '', limit + 1) as { id: string }[];
-    return paginate(rows, limit, (r) => r.id);
+  listOrganizations(cursor: string | undefined, limit: number) {
+    return this.readModel.listOrganizations(cursor, limit);
   }
 
   listMembers(organizationId: string, cursor: string | undefined, limit: number) {
-    const rows = this.readModels.db
-      .prepare(
-        'SELECT user_id AS userId, email, role, joined_at AS joinedAt FROM org_members WHERE org_id = ? AND user_id > ? ORDER BY user_id LIMIT ?',
-      )
-      .all(organizationId, cursor ?? '', limit + 1) as { userId: string }[];
-    return paginate(rows, limit, (r) => r.userId);
+    return this.readModel.listMembers(organizationId, cursor, limit);
   }
 
-  listInvitations(state: OrganizationState, now: string) {
+  listInvitations(state: OrganizationState, now = new Date().toISOString()) {
     return [...state.invitations.values()]
       .filter((i) => i.status === 'pending')
       .map((i) => ({ ...i, status: i.expiresAt <= now ? 'expired' : 'pending' }));
@@ -179,11 +169,7 @@ export class OrganizationsService {
 
   /** which organization an invitation belongs to (a lookup for routing; the write model decides) */
   organizationOfInvitation(invitationId: string): string {
-    const row = this.readModels.db.prepare('SELECT org_id AS orgId FROM org_invitations WHERE id = ?').get(invitationId) as
-      | { orgId: string }
-      | undefined;
-    if (!row) throw new DomainError('not_found', 'invitation not found', 'invitation-not-found');
-    return row.orgId;
+    return this.readModel.organizationOfInvitation(invitationId);
   }
 
   /** the audit trail read model (the organization's own changes and what other services recorded), newest first */
@@ -202,9 +188,4 @@ export class OrganizationsService {
     const decision = decideAccess({ exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null }, permission);
     return decision.allowed ? { allowed: true, role: decision.role } : decision;
   }
-}
-
-function paginate<T>(rows: T[], limit: number, key: (row: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? key(items[items.length - 1]) : null };
 }

@@ -4,9 +4,9 @@ import { PHONE_NUMBER_KIND, ResourceType } from '@lib/contracts';
 import { DomainError } from '@lib/eventstore';
 import { sortableId } from '@lib/platform';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { OrganizationRepository } from '../organizations/organization.repository';
-import { Resource } from '../organizations/organization.decider';
-import { SecretBox } from './secret-box';
+import { OrganizationState, Resource } from '../organizations/organization.decider';
+import { ResourceChanges } from '../organizations/organization.commands';
+import { Sealed, SecretBox } from './secret-box';
 import { CreateIntegrationDto, CreatePhoneNumberDto, UpdateIntegrationDto, UpdatePhoneNumberDto } from './resource.dto';
 
 /** what any endpoint shows of a resource: never the secret, only whether one is set */
@@ -19,12 +19,17 @@ export function resourceView(resource: Resource) {
 
 const COLLECTIONS: Record<string, ResourceType> = { integrations: 'integration', 'phone-numbers': 'phone-number' };
 
-/** resource commands of an organization: ids are made here, secrets sealed with the organization's key */
+type Toggle = 'DisableResource' | 'EnableResource' | 'DeleteResource';
+
+/**
+ * Resource commands of an organization: ids are made here; a secret is sealed with the organization's key
+ * and the collection is checked under the organization's lock, as part of the command the decider decides
+ * (no load-check-then-act).
+ */
 @Injectable()
 export class ResourcesService {
   constructor(
     private readonly organizations: OrganizationsService,
-    private readonly repository: OrganizationRepository,
     private readonly secrets: SecretBox,
   ) {}
 
@@ -34,20 +39,25 @@ export class ResourcesService {
     return this.organizations.command(id, principal, body);
   }
 
-  private async seal(id: string, secret: string) {
-    const { state } = await this.repository.load(id);
-    if (!state.wrappedKey) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    return this.secrets.sealFor(state.wrappedKey, secret);
+  /** the secret sealed with the organization's data key, read from the state being decided on */
+  private sealWith(state: OrganizationState, secret: string): Sealed | null {
+    // no key, no organization: the decider refuses the command with organization-not-found
+    return state.wrappedKey ? this.secrets.sealFor(state.wrappedKey, secret) : null;
   }
 
   async createIntegration(id: string, principal: Principal, body: CreateIntegrationDto) {
-    this.organizations.checkId(id);
     const resourceId = `res-${sortableId()}`;
-    const secret = body.secret ? await this.seal(id, body.secret) : null;
-    const result = await this.change(id, principal, {
+    const result = await this.change(id, principal, (state) => ({
       type: 'CreateResource',
-      resource: { resourceId, type: 'integration', kind: body.kind, name: body.name, config: body.config ?? {}, secret },
-    });
+      resource: {
+        resourceId,
+        type: 'integration',
+        kind: body.kind,
+        name: body.name,
+        config: body.config ?? {},
+        secret: body.secret ? this.sealWith(state, body.secret) : null,
+      },
+    }));
     return resourceView(result.state.resources.get(resourceId)!);
   }
 
@@ -71,56 +81,50 @@ export class ResourcesService {
   }
 
   async list(id: string, collection: string, principal: Principal) {
-    const type = COLLECTIONS[collection];
-    if (!type) throw new DomainError('not_found', `no such collection: ${collection}`, 'not-found');
+    const type = this.typeOf(collection);
     const { state } = await this.organizations.read(id, principal, 'resources.read');
     return { items: [...state.resources.values()].filter((r) => r.type === type).map(resourceView) };
   }
 
   async get(id: string, collection: string, resourceId: string, principal: Principal) {
     const { state } = await this.organizations.read(id, principal, 'resources.read');
-    return resourceView(this.find(state.resources.get(resourceId), collection));
+    const resource = state.resources.get(resourceId);
+    if (!resource || resource.type !== COLLECTIONS[collection]) {
+      throw new DomainError('not_found', 'resource not found', 'resource-not-found');
+    }
+    return resourceView(resource);
   }
 
   async updateIntegration(id: string, resourceId: string, body: UpdateIntegrationDto, principal: Principal) {
-    this.organizations.checkId(id);
-    const changes: Record<string, unknown> = {};
-    if (body.name !== undefined) changes.name = body.name;
-    if (body.config !== undefined) changes.config = body.config;
-    if (body.secret !== undefined) changes.secret = await this.seal(id, body.secret);
-    await this.expect(id, resourceId, 'integrations');
-    const result = await this.change(id, principal, { type: 'UpdateResource', resourceId, changes });
+    const result = await this.change(id, principal, (state) => {
+      const changes: ResourceChanges = {};
+      if (body.name !== undefined) changes.name = body.name;
+      if (body.config !== undefined) changes.config = body.config;
+      if (body.secret !== undefined) changes.secret = this.sealWith(state, body.secret);
+      return { type: 'UpdateResource', resourceId, resourceType: 'integration', changes };
+    });
     return resourceView(result.state.resources.get(resourceId)!);
   }
 
   async updatePhoneNumber(id: string, resourceId: string, body: UpdatePhoneNumberDto, principal: Principal) {
-    this.organizations.checkId(id);
-    await this.expect(id, resourceId, 'phone-numbers');
-    const changes: Record<string, unknown> = {};
+    const changes: ResourceChanges = {};
     if (body.name !== undefined) changes.name = body.name;
     if (body.capabilities !== undefined) changes.capabilities = body.capabilities;
-    const result = await this.change(id, principal, { type: 'UpdateResource', resourceId, changes });
+    const result = await this.change(id, principal, { type: 'UpdateResource', resourceId, resourceType: 'phone-number', changes });
     return resourceView(result.state.resources.get(resourceId)!);
   }
 
   /** disable, enable or delete a resource of the collection */
-  async toggle(id: string, collection: string, resourceId: string, principal: Principal, type: 'DisableResource' | 'EnableResource' | 'DeleteResource') {
+  async toggle(id: string, collection: string, resourceId: string, principal: Principal, type: Toggle) {
     this.organizations.checkId(id);
-    await this.expect(id, resourceId, collection);
-    const result = await this.change(id, principal, { type, resourceId });
+    const resourceType = this.typeOf(collection, 'resource not found', 'resource-not-found');
+    const result = await this.change(id, principal, { type, resourceId, resourceType });
     return type === 'DeleteResource' ? undefined : resourceView(result.state.resources.get(resourceId)!);
   }
 
-  /** a resource id under the wrong collection is as unknown as a missing one */
-  private async expect(id: string, resourceId: string, collection: string) {
-    const { state } = await this.repository.load(id);
-    this.find(state.resources.get(resourceId), collection);
-  }
-
-  private find(resource: Resource | undefined, collection: string): Resource {
-    if (!resource || resource.type !== COLLECTIONS[collection]) {
-      throw new DomainError('not_found', 'resource not found', 'resource-not-found');
-    }
-    return resource;
+  private typeOf(collection: string, message = `no such collection: ${collection}`, code = 'not-found'): ResourceType {
+    const type = Object.hasOwn(COLLECTIONS, collection) ? COLLECTIONS[collection] : undefined;
+    if (!type) throw new DomainError('not_found', message, code);
+    return type;
   }
 }
