@@ -1,5 +1,4 @@
 import { IHeaders } from 'kafkajs';
-import { BusMessage } from '../message-bus.port';
 
 // Decoding kafkajs messages and naming topics: the pure helpers of KafkaMessageBus.
 
@@ -14,17 +13,6 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
     result[name] = text(last);
   }
   return result;
-}
-
-/** consecutive messages to the same topic go out as one produce request (order kept within the batch) */
-export function runsByTopic(messages: BusMessage[]): { topic: string; messages: BusMessage[] }[] {
-  const runs: { topic: string; messages: BusMessage[] }[] = [];
-  for (const message of messages) {
-    const last = runs[runs.length - 1];
-    if (last && last.topic === message.topic) last.messages.push(message);
-    else runs.push({ topic: message.topic, messages: [message] });
-  }
-  return runs;
 }
 
 /**

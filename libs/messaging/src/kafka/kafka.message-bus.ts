@@ -6,7 +6,8 @@ import { Backoff, CatchUpProgress, catchUpProgress, sleep, ThroughputMeter, with
 import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
 import { OffsetCommitter } from './offset-committer';
 import { BatchBinding, BusServerKafka, ConsumerGroupListener, NestKafkaOptions, Subscription } from './bus-server-kafka';
-import { assertRoutableTopic, explainMissingTopic, headersToStrings, runsByTopic, text } from './kafka-messages';
+import { assertRoutableTopic, explainMissingTopic, headersToStrings, text } from './kafka-messages';
+import { runsByTopic } from '../runs-by-topic';
 import { HandlerFailure, KafkaMessageBusOptions } from './kafka-message-bus.options';
 
 export { assertRoutableTopic } from './kafka-messages';
