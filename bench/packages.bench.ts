@@ -185,7 +185,7 @@ async function child(op: string, size: number): Promise<void> {
   const hwmReset = resetHighWaterMark();
   const baselineRss = process.memoryUsage().rss;
   const t0 = process.hrtime.bigint();
-  let packageBytes = 0;
+  let packageBytes: number;
   let keep: unknown;
   if (op === 'export') {
     // as AppsService.export: the ZIP is streamed into storage, never held whole

@@ -576,7 +576,9 @@ async function freshBrokerCheck() {
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`no Kafka broker at ${BROKERS.join(',')} (${(error as Error).message}): start one with scripts/infra/kafka-start.sh`);
+    throw new Error(`no Kafka broker at ${BROKERS.join(',')} (${(error as Error).message}): start one with scripts/infra/kafka-start.sh`, {
+      cause: error,
+    });
   }
   try {
     const topics = await admin.listTopics();

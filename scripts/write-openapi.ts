@@ -8,4 +8,7 @@ renderOpenApi().then(async (json) => {
   // the gateway's route table is derived from the same handlers (their @Auth and @OrgPermission metadata)
   writeFileSync(ROUTE_TABLE_FILE, await renderRouteTable());
   console.log(`wrote ${ROUTE_TABLE_FILE}`);
+}).catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
 });

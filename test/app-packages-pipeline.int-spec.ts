@@ -49,7 +49,6 @@ describe('app packages in a deployment pipeline', () => {
   afterAll(async () => app?.close());
 
   let source: string;
-  let crmDev: string;
   let v1: Buffer;
   it('publishes the package signing key like a JWKS', async () => {
     const res = await app.request('GET', '/.well-known/package-signing-keys.json');
@@ -95,7 +94,7 @@ describe('app packages in a deployment pipeline', () => {
   });
 
   it('exports a signed package with a stable app key', async () => {
-    crmDev = await resource(dev, devAdmin, 'integrations', { name: 'CRM', kind: 'salesforce' });
+    await resource(dev, devAdmin, 'integrations', { name: 'CRM', kind: 'salesforce' });
     const created = await app.request('POST', `/v1/organizations/${dev}/apps`, {
       token: devAdmin,
       body: { name: 'Bot', definition: { v: 1 }, requirements: [{ slot: 'crm', kind: 'salesforce' }, { slot: 'mail', kind: 'smtp' }] },

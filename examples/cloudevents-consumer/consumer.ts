@@ -36,8 +36,8 @@ async function main() {
     await consumer.disconnect();
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const headers = headerStrings(message.headers as Record<string, unknown>);

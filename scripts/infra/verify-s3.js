@@ -55,7 +55,7 @@ async function expectRefused(what, fn, codes) {
       step(`${what}: refused as expected (${err.code})`);
       return;
     }
-    throw new Error(`${what}: expected one of ${codes.join(', ')}, got ${err.code || err.name}: ${err.message}`);
+    throw new Error(`${what}: expected one of ${codes.join(', ')}, got ${err.code || err.name}: ${err.message}`, { cause: err });
   }
   throw new Error(`${what}: request was ACCEPTED but must be refused (signature not checked?)`);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_MAP_NAME, overlayDir, REGIONS, regionEnvFile, renderOverlay } from './support/deploy';
-import { configMapHash, findResource, parseEnvFile, renderKustomization, resourceKey } from './support/kustomize';
+import { configMapHash, findResource, parseEnvFile, renderKustomization } from './support/kustomize';
 
 /**
  * How the manifests are rendered: by test/deploy/support/kustomize.ts (YAML only); the e2e tier

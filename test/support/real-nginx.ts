@@ -26,7 +26,7 @@ export function nginxConfigTest(confText: string, prefix: string): void {
     execFileSync(NGINX_BIN, ['-t', '-q', '-p', prefix, '-c', file, '-g', `pid ${join(prefix, 'nginx-t.pid')};`], { stdio: 'pipe' });
   } catch (error) {
     const e = error as { stderr?: Buffer; message: string };
-    throw new Error(`nginx -t refused the configuration:\n${e.stderr?.toString() ?? e.message}`);
+    throw new Error(`nginx -t refused the configuration:\n${e.stderr?.toString() ?? e.message}`, { cause: error });
   }
 }
 

@@ -1,5 +1,4 @@
 import type { BusMessage } from '@lib/messaging';
-import type { Envelope } from './envelope';
 
 /**
  * The CloudEvents 1.0 Kafka protocol binding, binary content mode: the context attributes travel as
@@ -26,7 +25,10 @@ export const cloudEventType = (envelopeType: string) => `${CLOUDEVENT_TYPE_PREFI
 /** a URI reference naming the producing service */
 export const cloudEventSource = (service: string) => `/services/${service}`;
 
-export function cloudEventHeaders(envelope: Envelope): Record<string, string> {
+/** the envelope fields the CloudEvents attributes come from (an `Envelope` has them; envelope.ts imports this file) */
+export type CloudEventSourceFields = { id: string; source: string; type: string; occurredAt: string; subject: string };
+
+export function cloudEventHeaders(envelope: CloudEventSourceFields): Record<string, string> {
   return {
     [CLOUDEVENTS_HEADERS.id]: envelope.id,
     [CLOUDEVENTS_HEADERS.source]: cloudEventSource(envelope.source),

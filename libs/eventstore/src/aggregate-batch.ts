@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AggregateRepository } from './aggregate.repository';
 import { EventMetadata, EventStore, NewEvent, WrongExpectedRevisionError } from './event-store.port';
 
+/** what the batch needs of a repository once the append is decided (repositories of any aggregate type) */
+interface StagedRepository {
+  adopt(id: string, state: unknown, revision: number): void;
+  evict(id: string): void;
+}
+
 interface Staged {
-  repository: AggregateRepository<any, any, any>;
+  repository: StagedRepository;
   id: string;
   /** a private copy: the repository's cached state is touched only after the append succeeded */
   state: unknown;

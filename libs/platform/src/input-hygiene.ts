@@ -89,7 +89,9 @@ export function parseUntrustedJson(text: string, maxDepth = MAX_JSON_DEPTH): unk
 }
 
 /** characters that render as nothing (format, separators other than space) and spaces, refused in emails */
-const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Zs}\u115f\u1160\u3164\uffa0\u034f\u180b-\u180d\ufe00-\ufe0f]/u;
+/** (the combining grapheme joiner U+034F comes first and variation selectors by property: after another character in
+ * the class they would read as one combined character) */
+const INVISIBLE = /[\u034f\p{Cf}\p{Cc}\p{Zl}\p{Zp}\p{Zs}\p{Variation_Selector}\u115f\u1160\u3164\uffa0]/u;
 
 /** an email as stored and compared: NFC-normalised, trimmed, lower-cased */
 export const normalizeEmail = (value: string) => value.normalize('NFC').trim().toLowerCase();

@@ -93,7 +93,7 @@ export class ApiClient {
       const why = timeout.aborted ? `no answer within ${this.options.timeoutMs} ms` : describeNetworkError(error);
       throw new ApiFailure('unreachable', `cannot reach the stack at ${this.options.baseUrl}: ${why}`);
     }
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -78,7 +78,7 @@ export async function importApp(api: ApiClient, io: AppCommandIo, org: string, f
     try {
       JSON.parse(text);
     } catch (error) {
-      throw new Error(`--settings ${flags.settingsFile} is not JSON: ${(error as Error).message}`);
+      throw new Error(`--settings ${flags.settingsFile} is not JSON: ${(error as Error).message}`, { cause: error });
     }
     headers['x-deployment-settings'] = Buffer.from(text, 'utf8').toString('base64');
   }

@@ -500,7 +500,7 @@ async function auditExport(ctx: Context) {
       renameSync(partial, path);
     } catch (error) {
       rmSync(partial, { force: true });
-      throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+      throw new Error(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
     }
     const summary = { organizationId: id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), entries: kept.length, pages, read, out: path };
     if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(summary)}\n`);

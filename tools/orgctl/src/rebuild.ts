@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createEventStore, EventStore, Projection, ProjectionRunner, ReadAllOptions, ReadModelDatabase } from '@lib/eventstore';
-import { organizationProjections } from '../../../apps/organization/src/organizations/projections/organization-read-models';
-import { appsProjection } from '../../../apps/app-packaging/src/apps/projections';
+import { organizationProjections } from '../../../apps/organization/src';
+import { appsProjection } from '../../../apps/app-packaging/src';
 import { ProgressBar, ProgressOutput } from './progress';
 
 /** the services that keep projections in DATA_DIR/<service>/read-models.sqlite (identity keeps only checkpoints) */

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
-import { assertRoleGrants, can, Permission, Principal } from '@lib/auth';
+import { assertRoleGrants, Permission, Principal } from '@lib/auth';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { ObjectStorage } from '@lib/object-storage';
 import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
-import { RESOURCE_KINDS } from '@lib/contracts';
 import { PackagingConfig } from '../config';
 import { PACKAGE_STORAGE } from '../packages/package-storage';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';

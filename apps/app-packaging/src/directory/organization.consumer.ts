@@ -93,7 +93,7 @@ function directoryCommandFor(event: OrganizationIntegrationEvent): { command: Or
     correlationId: event.correlationId ?? event.id,
   };
   const sourceRevision = event.sourceRevision;
-  let command: OrgDirectoryCommand | null = null;
+  let command: OrgDirectoryCommand | null;
   switch (event.type) {
     case 'OrganizationProvisioned':
       command = { type: 'RecordOrganization', change: { name: event.data.name, region: event.data.region, status: 'active' }, sourceRevision };

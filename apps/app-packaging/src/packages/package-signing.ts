@@ -101,7 +101,7 @@ export function parseTrustedKeys(json: string): TrustedKey[] {
   try {
     doc = JSON.parse(json);
   } catch (e) {
-    throw new Error(`not JSON (${(e as Error).message})`);
+    throw new Error(`not JSON (${(e as Error).message})`, { cause: e });
   }
   const parsed = z
     .object({ keys: z.array(z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string().min(1), region: z.enum(REGIONS) }).passthrough()) })

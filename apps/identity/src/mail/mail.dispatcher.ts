@@ -94,7 +94,7 @@ export class MailDispatcher {
         const delay = this.options.retryBaseMs * 2 ** (attempt - 1);
         this.log.warn({ eventId: event.id, attempt, err: (error as Error).message, retryInMs: delay }, 'mail not sent; retrying');
         await this.sleep(delay);
-        if (this.stopped) throw new Error('mail dispatcher stopping');
+        if (this.stopped) throw new Error('mail dispatcher stopping', { cause: error });
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);

@@ -15,7 +15,6 @@ const USER = 'u-alice';
 const ORG_A = 'org-eu-01jabcdefghjkmnpqrstvwxyz0';
 const ORG_B = 'org-us-01jzyxwvtsrqpnmkjhgfedcba9';
 
-const T0 = '2025-03-10T12:00:00.000Z'; // sign-in
 const T1 = '2025-03-10T12:30:00.000Z'; // before the first expiry
 const EXP1 = '2025-03-10T13:00:00.000Z'; // first refresh token expires
 const T2 = '2025-03-10T13:30:00.000Z'; // after EXP1, before EXP2

@@ -90,11 +90,26 @@ export function queryAudit(db: Database.Database, organizationId: string, filter
   }
   const where = ['org_id = ?', 'position < ?'];
   const params: (string | number)[] = [organizationId, before];
-  if (filter.action) (where.push(filter.action.endsWith('.*') ? 'action LIKE ? ESCAPE \'\\\'' : 'action = ?'), params.push(filter.action.endsWith('.*') ? `${likeEscape(filter.action.slice(0, -1))}%` : filter.action));
-  if (filter.actor) (where.push('actor = ?'), params.push(filter.actor));
-  if (filter.subject) (where.push('subject = ?'), params.push(filter.subject));
-  if (filter.from) (where.push('at >= ?'), params.push(filter.from));
-  if (filter.to) (where.push('at < ?'), params.push(filter.to));
+  if (filter.action) {
+    where.push(filter.action.endsWith('.*') ? 'action LIKE ? ESCAPE \'\\\'' : 'action = ?');
+    params.push(filter.action.endsWith('.*') ? `${likeEscape(filter.action.slice(0, -1))}%` : filter.action);
+  }
+  if (filter.actor) {
+    where.push('actor = ?');
+    params.push(filter.actor);
+  }
+  if (filter.subject) {
+    where.push('subject = ?');
+    params.push(filter.subject);
+  }
+  if (filter.from) {
+    where.push('at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to) {
+    where.push('at < ?');
+    params.push(filter.to);
+  }
   const rows = db
     .prepare<(string | number)[], Row>(`SELECT * FROM org_audit WHERE ${where.join(' AND ')} ORDER BY position DESC LIMIT ?`)
     .all(...params, limit + 1);

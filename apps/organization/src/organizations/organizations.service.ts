@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError, EventStore, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
+import { DomainError, EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
 import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
 import { assertRoleGrants, decideAccess, isPermission, Permission, Principal } from '@lib/auth';
 import { Region, regionOfOrganization, Role } from '@lib/contracts';
@@ -9,7 +9,6 @@ import { KnownUserRepository } from '../directory/known-user.repository';
 import { SecretBox } from '../resources/secret-box';
 import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
-import { organizationStream } from './organization.events';
 import { AuditFilter, queryAudit } from '../audit/audit.read-model';
 import { OrganizationReadModel } from './projections/organization.read-model';
 

@@ -1,17 +1,7 @@
 import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, MessageBus, MessageHandler } from '../message-bus.port';
+import { runsByTopic } from '../runs-by-topic';
 
 type Subscriber = { kind: 'each'; handler: MessageHandler } | { kind: 'batch'; handler: BatchMessageHandler; maxMessages: number };
-
-/** consecutive messages to the same topic, in order */
-function runsByTopic(messages: BusMessage[]): { topic: string; messages: BusMessage[] }[] {
-  const runs: { topic: string; messages: BusMessage[] }[] = [];
-  for (const message of messages) {
-    const last = runs[runs.length - 1];
-    if (last && last.topic === message.topic) last.messages.push(message);
-    else runs.push({ topic: message.topic, messages: [message] });
-  }
-  return runs;
-}
 
 /**
  * The embedded bus: delivery is a direct call. `publish` resolves when every subscribed group has handled

@@ -54,6 +54,7 @@ beforeAll(async () => {
     throw new Error(
       `No Kafka broker at ${BROKERS.join(',')} (${cause}). Start one with scripts/infra/kafka-start.sh, ` +
         `or point KAFKA_BROKERS at one.`,
+      { cause: error },
     );
   }
 }, 15_000);
@@ -501,7 +502,6 @@ describe('KafkaMessageBus: what Kafka adds to the contract', () => {
       const doneAfter = Date.now() - t0;
       expect([...seen].sort()).toEqual(Array.from({ length: 200 }, (_, i) => `e-${i}`).sort());
       expect(applied).toBe(200);
-      // eslint-disable-next-line no-console
       console.log(
         `broker restart: stopped at ${stoppedAfter} ms (${handledBeforeRestart} handled), ping down in ${pingDownMs} ms, publish refused in ${publishDownMs} ms, ` +
           `ready again at ${restartedAfter} ms, all 200 handled at ${doneAfter} ms, ${deliveries} deliveries`,

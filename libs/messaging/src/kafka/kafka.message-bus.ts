@@ -1,201 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { ClientKafka, KafkaContext, KafkaLogger, KafkaOptions, KafkaParser, ServerKafka } from '@nestjs/microservices';
-import { Admin, Consumer, EachBatchPayload, IHeaders, IMemberAssignment, KafkaMessage, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
+import { ClientKafka, KafkaContext, KafkaLogger } from '@nestjs/microservices';
+import { Admin, Consumer, EachBatchPayload, KafkaMessage, Kafka, KafkaConfig, logLevel, Partitioners, RetryOptions } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { Backoff, CatchUpProgress, catchUpProgress, sleep, ThroughputMeter, withTimeout } from '@lib/eventstore';
 import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, deadLetterTopic, MessageBus, MessageHandler } from '../message-bus.port';
 import { OffsetCommitter } from './offset-committer';
+import { BatchBinding, BusServerKafka, ConsumerGroupListener, NestKafkaOptions, Subscription } from './bus-server-kafka';
+import { assertRoutableTopic, explainMissingTopic, headersToStrings, text } from './kafka-messages';
+import { runsByTopic } from '../runs-by-topic';
+import { HandlerFailure, KafkaMessageBusOptions } from './kafka-message-bus.options';
 
-type NestKafkaOptions = Required<KafkaOptions>['options'];
-
-export interface KafkaMessageBusOptions {
-  /** bootstrap brokers, e.g. ['127.0.0.1:9092'] */
-  brokers: string[];
-  /** client id of the producer and the admin; consumers use `${clientId}-${group}` */
-  clientId: string;
-  /** partitions of the topics `ensureTopics` creates (default 3) */
-  partitions?: number;
-  /** replication factor of the topics `ensureTopics` creates (default 1: a single-node broker) */
-  replicationFactor?: number;
-  /** kafkajs `connectionTimeout` (default 1000 ms) */
-  connectionTimeoutMs?: number;
-  /** kafkajs `requestTimeout` (default 10000 ms) */
-  requestTimeoutMs?: number;
-  /**
-   * kafkajs retry settings for the producer, the consumers and the admin. The default fails a publish to a
-   * broker that is down in about 2.5 s (the outbox relay retries from its checkpoint), instead of kafkajs'
-   * defaults (idempotent producer: retries forever).
-   */
-  retry?: RetryOptions;
-  /** ping() gives up after this long (default 3000 ms) */
-  pingTimeoutMs?: number;
-  /** backoff while a handler keeps failing on one message: initial delay, doubling up to the max (100 ms → 5 s) */
-  handlerRetry?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** idempotent producer, acks = all (default true) */
-  idempotent?: boolean;
-  /** consumer group session timeout (default 10000 ms) and heartbeat interval (default 1000 ms) */
-  sessionTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  /** longest a fetch waits on the broker for new messages; bounds how long close() waits (default 500 ms) */
-  maxWaitTimeMs?: number;
-  /**
-   * handled offsets are committed in the background, at most one commit request per consumer per this
-   * interval (default 50 ms), and on close() and rebalances (see OffsetCommitter)
-   */
-  commitIntervalMs?: number;
-  /**
-   * partitions a consumer handles at the same time, each in order (kafkajs `partitionsConsumedConcurrently`;
-   * default: `partitions`, i.e. 3)
-   */
-  partitionsConsumedConcurrently?: number;
-  /** kafkajs log level, logged through Nest's Logger (default WARN) */
-  logLevel?: logLevel;
-  /** called each time a handler throws, before it is retried (default: a warning through Nest's Logger) */
-  onHandlerError?: (error: unknown, failure: HandlerFailure) => void;
-}
-
-export interface HandlerFailure {
-  message: BusMessage;
-  group: string;
-  partition: number;
-  offset: string;
-  attempt: number;
-  retryInMs: number;
-}
-
-/**
- * Nest's KafkaParser decodes the key and every header even with `keepBinary: true` (which covers the value
- * only): a Buffer becomes a string, a string starting with `{` or `[` is JSON.parse()d into an object, and one
- * starting with a zero byte stays a Buffer. A header like `{"a": 1.0}` would come back as an object that no
- * longer stringifies to what was sent. This parser hands kafkajs' message through untouched (Buffers), and
- * the bus decodes key, value and headers as UTF-8 strings itself.
- */
-class PassThroughKafkaParser extends KafkaParser {
-  constructor() {
-    super({ keepBinary: true });
-  }
-
-  override parse<T = any>(data: any): T {
-    return { ...data, headers: { ...(data.headers ?? {}) } } as T;
-  }
-}
-
-/** what the bus wants to hear from the kafkajs consumer of a subscription */
-interface ConsumerGroupListener {
-  /** kafkajs noticed a rebalance and is about to rejoin (the current generation can still commit) */
-  rebalancing(): void;
-  /** the consumer (re)joined the group with this assignment */
-  joined(assignment: IMemberAssignment): void;
-  /** the consumer crashed and already disconnected (kafkajs restarts it while the bus is open) */
-  crashed(error: unknown): void;
-}
-
-/** a subscription that takes kafkajs' per-partition batches instead of single messages */
-interface BatchBinding {
-  topic: string;
-  handle(payload: EachBatchPayload, consumer: Consumer): Promise<void>;
-}
-
-/**
- * ServerKafka whose parser keeps the raw kafkajs message (see PassThroughKafkaParser). With a BatchBinding it
- * runs the consumer with kafkajs' `eachBatch` (one call per partition and fetch, offsets resolved by the
- * bus) instead of Nest's per-message `eachMessage` dispatch.
- */
-class BusServerKafka extends ServerKafka {
-  constructor(
-    options: NestKafkaOptions,
-    private readonly listener: ConsumerGroupListener,
-    private readonly batches?: BatchBinding,
-  ) {
-    super(options);
-    this.parser = new PassThroughKafkaParser();
-  }
-
-  override async bindEvents(consumer: Consumer): Promise<void> {
-    const batches = this.batches;
-    if (!batches) return super.bindEvents(consumer);
-    await consumer.subscribe({ ...(this.options.subscribe ?? {}), topics: [batches.topic] });
-    await consumer.run({
-      ...(this.options.run ?? {}),
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => batches.handle(payload, consumer),
-    });
-  }
-
-  protected override registerConsumerEventListeners(): void {
-    super.registerConsumerEventListeners();
-    const consumer = this.consumer;
-    if (!consumer) return;
-    // listeners run synchronously inside kafkajs' emit: REBALANCING's flush is sent before the JoinGroup
-    consumer.on(consumer.events.REBALANCING, () => this.listener.rebalancing());
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.listener.joined(event.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (event) => this.listener.crashed(event.payload.error));
-  }
-}
-
-interface Subscription {
-  topic: string;
-  group: string;
-  server: BusServerKafka;
-  committer: OffsetCommitter;
-  /** batch subscriptions: messages left per partition as of its last fetched batch, and the rate handled */
-  progress?: { behind: Map<number, number>; meter: ThroughputMeter };
-}
+export { assertRoutableTopic } from './kafka-messages';
+export type { HandlerFailure, KafkaMessageBusOptions } from './kafka-message-bus.options';
 
 /** how far a batch subscription is behind its topic's end, as of the last batch fetched per partition */
 export interface ConsumerProgress extends Omit<CatchUpProgress, 'position' | 'head'> {
   topic: string;
   group: string;
-}
-
-const text = (value: Buffer | string | null | undefined): string =>
-  value == null ? '' : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    // kafkajs turns a header name that occurs more than once into an array: the last one wins
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
-    result[name] = text(last);
-  }
-  return result;
-}
-
-/** consecutive messages to the same topic go out as one produce request (order kept within the batch) */
-function runsByTopic(messages: BusMessage[]): { topic: string; messages: BusMessage[] }[] {
-  const runs: { topic: string; messages: BusMessage[] }[] = [];
-  for (const message of messages) {
-    const last = runs[runs.length - 1];
-    if (last && last.topic === message.topic) last.messages.push(message);
-    else runs.push({ topic: message.topic, messages: [message] });
-  }
-  return runs;
-}
-
-/**
- * ServerKafka finds the handler of a message by JSON.parse()-ing its topic name first: a topic named `1.50`,
- * `1e3`, `true` or `null` becomes another route than the one registered, and its messages are dropped with
- * "There is no matching event handler defined in the remote service". Refuse such names up front.
- */
-export function assertRoutableTopic(topic: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(topic);
-  } catch {
-    return;
-  }
-  if (typeof parsed === 'number' && String(parsed) === topic) return;
-  throw new Error(`topic name ${topic} cannot be subscribed through Nest's ServerKafka (it routes it as ${JSON.stringify(parsed)})`);
-}
-
-/** kafkajs' answer for a topic that does not exist (auto-creation is off), made actionable */
-function explainMissingTopic(error: unknown, topics: string[]): unknown {
-  const reason = error instanceof Error ? error.message : String(error);
-  if (!reason.includes('does not host this topic-partition')) return error;
-  return new Error(
-    `${reason}: does topic ${topics.join(', ')} exist? Topics are not auto-created: call ensureTopics() first`,
-    { cause: error },
-  );
 }
 
 /**
@@ -640,7 +461,7 @@ export class KafkaMessageBus implements MessageBus {
     this.subscriptions.clear();
     await this.producer.close().catch(() => undefined);
     this.producerReady = null;
-    await Promise.allSettled([this.admin, this.probe].map((entry) => entry?.admin.disconnect()));
+    await Promise.allSettled([this.admin, this.probe].flatMap((entry) => (entry ? [entry.admin.disconnect()] : [])));
     this.admin = null;
     this.probe = null;
     this.state = 'closed';

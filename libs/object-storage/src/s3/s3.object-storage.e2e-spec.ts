@@ -37,6 +37,7 @@ async function assertServerReachable() {
       `The S3 server is not reachable at ${endpoint} (${cause?.code ?? cause?.message ?? String(error)}). ` +
         'Start it with scripts/infra/s3-start.sh (and stop it afterwards with scripts/infra/s3-stop.sh), ' +
         'or point S3_ENDPOINT / S3_ACCESS_KEY / S3_SECRET_KEY at another S3 server.',
+      { cause: error },
     );
   }
 }
