@@ -9,7 +9,9 @@ import { PackagingConfig } from '../config';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
 import { verifyPackageSignature } from '../packages/package-signing';
-import { ImportSettings } from './app.decider';
+import { AppCommand, ImportSettings } from './app.decider';
+import { AppKeyRepository, appKeyId, createWithKey } from './app-key';
+import { AppRepository } from './app.repository';
 import { ImportOrigin } from './app.events';
 import { AppsService } from './apps.service';
 import { proposePlan } from './binding-plan';
@@ -40,6 +42,8 @@ export class AppImportService {
     @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
     private readonly apps: AppsService,
+    private readonly appKeys: AppKeyRepository,
+    private readonly appRepository: AppRepository,
   ) {}
 
   private async read(zip: Buffer): Promise<ReadPackage> {
@@ -124,16 +128,9 @@ export class AppImportService {
     const origin: ImportOrigin = { ...signed, crossRegion };
 
     await this.projections.waitFor(await this.store.headPosition(), 10_000);
-    const existing = appWithKey(this.readModels.db, organizationId, appKey);
-    if (existing && options.mode !== 'upgrade') {
-      const current = await this.apps.app(organizationId, existing);
-      throw new DomainError(
-        'conflict',
-        `this organization already has this app (${existing}, version ${current.version}); import with mode=upgrade to make the package its next version`,
-        'upgrade-possible',
-        { appId: existing, currentVersion: current.version },
-      );
-    }
+    // the key's own stream is authoritative; apps imported before keys were reserved are found in the read model
+    const existing = (await this.appKeys.load(appKeyId(organizationId, appKey))).state.appId ?? appWithKey(this.readModels.db, organizationId, appKey);
+    if (existing && options.mode !== 'upgrade') throw await this.upgradePossible(organizationId, existing);
     if (!existing && options.mode === 'upgrade') {
       throw new DomainError('not_found', 'this organization has no app with the package\'s app key to upgrade; import without mode', 'nothing-to-upgrade');
     }
@@ -168,13 +165,22 @@ export class AppImportService {
       };
     }
     const appId = `app-${sortableId()}`;
-    const state = await this.apps.handle(
-      appId,
-      { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply },
-      principal,
-      organizationId,
+    const command: AppCommand = { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply };
+    const metadata = { at: new Date().toISOString(), actor: principal.kind === 'user' ? principal.userId : principal.kind, organizationId };
+    const holder = await createWithKey(this.store, this.appKeys, { organizationId, appKey }, this.appRepository, appId, command, metadata);
+    if (holder !== appId) throw await this.upgradePossible(organizationId, holder);
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    return this.apps.view(await this.apps.app(organizationId, appId), directory);
+  }
+
+  private async upgradePossible(organizationId: string, appId: string) {
+    const current = await this.apps.app(organizationId, appId);
+    return new DomainError(
+      'conflict',
+      `this organization already has this app (${appId}, version ${current.version}); import with mode=upgrade to make the package its next version`,
+      'upgrade-possible',
+      { appId, currentVersion: current.version },
     );
-    return this.apps.view(state, directory);
   }
 
   /** every version: who made it, when, and from which package (checksum and origin) */
