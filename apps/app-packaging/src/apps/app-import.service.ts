@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { DomainError } from '@lib/eventstore';
 import { Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
@@ -9,6 +10,7 @@ import { PackagingConfig } from '../config';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
 import { verifyPackageSignature } from '../packages/package-signing';
+import { spoolUpload, SpooledUpload } from '../packages/package-upload';
 import { AppCommand, ImportSettings } from './app.decider';
 import { AppKeyRepository, appKeyId, createWithKey } from './app-key';
 import { AppRepository } from './app.repository';
@@ -46,20 +48,29 @@ export class AppImportService {
     private readonly appRepository: AppRepository,
   ) {}
 
-  private async read(zip: Buffer): Promise<ReadPackage> {
+  /**
+   * The upload is spooled to a private temp file (counted and hashed on the way) and read from there by random
+   * access, entry by entry; assets are verified and dropped (an app keeps its definition only). Memory stays
+   * at the manifest, the definition and one entry's buffers, whatever the package's size.
+   */
+  private async read(body: Readable | Buffer): Promise<{ pkg: ReadPackage; sha256: string }> {
+    let upload: SpooledUpload | undefined;
     try {
-      // assets are verified and dropped: an app keeps its definition only, and memory stays at one archive
-      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+      upload = await spoolUpload(body, this.config.PACKAGE_MAX_BYTES, join(this.config.DATA_DIR, 'app-packaging', 'uploads'));
+      const pkg = await readPackage({ path: upload.path }, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+      return { pkg, sha256: upload.sha256 };
     } catch (error) {
       if (error instanceof PackageRejectedError) {
         throw new ProblemException(error.status, error.message, { code: error.code, ...(error.issues ? { issues: error.issues } : {}) });
       }
       throw error;
+    } finally {
+      await upload?.dispose();
     }
   }
 
   /** the origin from the verified signature; an unverified one only with allowUnsigned, and marked so */
-  private origin(pkg: ReadPackage, zip: Buffer, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
+  private origin(pkg: ReadPackage, packageSha256: string, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
     const check = verifyPackageSignature(pkg.signature, pkg.manifestBytes, this.packageKeys.trusted);
     const { manifest } = pkg;
     const common = {
@@ -67,7 +78,7 @@ export class AppImportService {
       sourceVersion: manifest.app.version,
       exportedAt: manifest.exportedAt,
       exportedBy: manifest.exportedBy,
-      packageSha256: createHash('sha256').update(zip).digest('hex'),
+      packageSha256,
     };
     if (check.verified) {
       const { source, appKey } = check.payload;
@@ -107,11 +118,12 @@ export class AppImportService {
     };
   }
 
-  async import(organizationId: string, principal: Principal, zip: Buffer, options: ImportOptions) {
+  /** `body`: the upload as it arrives (the request stream), or a Buffer */
+  async import(organizationId: string, principal: Principal, body: Readable | Buffer, options: ImportOptions) {
     const directory = await this.apps.authorize(organizationId, principal, 'apps.import', true);
-    const pkg = await this.read(zip);
+    const { pkg, sha256 } = await this.read(body);
     const { manifest } = pkg;
-    const { origin: signed, appKey } = this.origin(pkg, zip, options.allowUnsigned);
+    const { origin: signed, appKey } = this.origin(pkg, sha256, options.allowUnsigned);
     const requirements = manifest.requirements.map(({ slot, kind }) => ({ slot, kind }));
     this.apps.checkAppInput({ name: manifest.app.name, definition: pkg.definition, requirements });
 
