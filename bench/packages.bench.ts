@@ -13,9 +13,10 @@
  *   export  (child)  definition + assets already in memory (as buildPackage's input would be); then
  *                    buildPackage(input) + storage.put(key, zip) into createObjectStorage({ OBJECT_STORAGE:
  *                    'filesystem', dataDir }) (the product's adapter, fsync on), as AppsService.export does;
- *   import  (child)  storage.get(key) read into one Buffer + readPackage(buffer, DEFAULT_PACKAGE_LIMITS) (every
- *                    check: scan, header sizes, jszip parse, manifest schema, inflate with CRC/sha256) + the
- *                    sha256 of the package, as AppsService.import does (appending the events is not measured);
+ *   import  (child)  storage.get(key) spooled to a temp file (spoolUpload: counted, sha256) + readPackage({ path },
+ *                    DEFAULT_PACKAGE_LIMITS, { assets: 'verify' }) (every check: scan, header sizes, manifest
+ *                    schema, each entry inflated with node:zlib, CRC/sha256), as AppImportService.import does
+ *                    (appending the events is not measured);
  *   zip     (here)   `zip -q -r out.zip definition.json assets` in the app directory (deflate level 6, as jszip);
  *   unzip   (here)   `unzip -q -o out.zip -d <empty dir>`.
  *
@@ -138,6 +139,7 @@ async function child(op: string, size: number): Promise<void> {
   if (!work) throw new Error('BENCH_WORKDIR is not set');
   const { buildPackage, buildPackageStream, readPackage, DEFAULT_PACKAGE_LIMITS } = await import('../apps/app-packaging/src/packages/package-format');
   const { createObjectStorage } = await import('@lib/object-storage');
+  const { spoolUpload } = await import('../apps/app-packaging/src/packages/package-upload');
   type BuildInput = Parameters<typeof buildPackage>[0];
   const storage = createObjectStorage({ OBJECT_STORAGE: 'filesystem', dataDir: join(work, 'data') });
   const manifest: BuildInput['manifest'] = {
@@ -154,9 +156,9 @@ async function child(op: string, size: number): Promise<void> {
   // warm-up through the same code (lazy module state, JIT of the first calls), then the input
   const tiny = await buildPackage({ manifest, definition: { warm: true }, assets: [{ path: 'assets/w.bin', content: randomBytes(4096) }] });
   await storage.put('warmup/w.zip', tiny, { contentType: 'application/zip', size: tiny.length });
-  const back: Buffer[] = [];
-  for await (const chunk of await storage.get('warmup/w.zip')) back.push(chunk as Buffer);
-  await readPackage(Buffer.concat(back));
+  const warm = await spoolUpload(await storage.get('warmup/w.zip'), DEFAULT_PACKAGE_LIMITS.maxBytes, join(work, 'uploads'));
+  await readPackage({ path: warm.path }, { ...DEFAULT_PACKAGE_LIMITS }, { assets: 'verify' });
+  await warm.dispose();
   await storage.delete('warmup/w.zip');
 
   let input: BuildInput | undefined;
@@ -193,15 +195,14 @@ async function child(op: string, size: number): Promise<void> {
     packageBytes = stored.size;
     keep = stored;
   } else {
-    // as an upload arrives: the package once in memory (Fastify reads the body into one Buffer)
-    const { size: total } = await storage.stat(KEY(size));
-    const zip = Buffer.allocUnsafe(total);
-    let offset = 0;
-    for await (const chunk of await storage.get(KEY(size))) offset += (chunk as Buffer).copy(zip, offset);
-    // as AppImportService.import: assets verified (inflated, counted, CRC and sha256 checked) and dropped
-    const pkg = await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS }, { assets: 'verify' });
-    const packageSha256 = createHash('sha256').update(zip).digest('hex');
-    packageBytes = zip.length;
+    // as AppImportService.import: the upload (here the stored object's stream) spooled to a temp file, counted
+    // and hashed; then read from the file by random access, assets verified (inflated, counted, CRC and sha256
+    // checked) and dropped
+    const upload = await spoolUpload(await storage.get(KEY(size)), DEFAULT_PACKAGE_LIMITS.maxBytes, join(work, 'uploads'));
+    const pkg = await readPackage({ path: upload.path }, { ...DEFAULT_PACKAGE_LIMITS }, { assets: 'verify' });
+    const packageSha256 = upload.sha256;
+    packageBytes = upload.size;
+    await upload.dispose();
     contentBytes = Buffer.byteLength(JSON.stringify(pkg.definition)) + pkg.manifest.files.reduce((sum, file) => sum + (file.path === 'definition.json' ? 0 : file.size), 0);
     keep = [pkg, packageSha256];
   }

@@ -15,6 +15,7 @@ import { packageStorageProvider, PackageStorageLifecycle } from './packages/pack
 import { packageKeysProvider } from './packages/package-keys';
 import { PackageKeysController } from './packages/package-keys.controller';
 import { AppImportService } from './apps/app-import.service';
+import { AppKeyRepository } from './apps/app-key';
 
 /** apps, their bindings to organization resources, package export and import */
 @Module({})
@@ -45,6 +46,7 @@ export class AppPackagingModule {
             useFactory: (apps: AppsService): OrganizationAccess => ({ authorize: (id, principal, permission) => apps.authorize(id, principal, permission, false) }),
           },
           AppRepository,
+          AppKeyRepository,
           OrgDirectoryRepository,
           packageKeysProvider,
           AppsService,

@@ -14,7 +14,7 @@ import { frameworkErrorAsProblem, installInputHygiene, writeClientError } from '
 export interface HttpAppOptions {
   title: string;
   bodyLimit: number;
-  /** bodies of content-type application/zip (package uploads) are read as a Buffer up to this size */
+  /** bodies of content-type application/zip (package uploads) are handed over as a stream; a declared length above this is refused (413) */
   zipBodyLimit?: number;
   /** pino level of the process's JSON logs */
   logLevel?: string;
@@ -82,9 +82,16 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     },
   });
   if (options.zipBodyLimit) {
-    fastify.addContentTypeParser(['application/zip', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: options.zipBodyLimit }, (_req, body, done) =>
-      done(null, body),
-    );
+    // handed over as the request stream, for the handler to spool to disk (a declared length over the limit is
+    // refused here; the handler counts what actually arrives)
+    const zipLimit = options.zipBodyLimit;
+    fastify.addContentTypeParser(['application/zip', 'application/octet-stream'], (request, payload, done) => {
+      if (Number(request.headers['content-length']) > zipLimit) {
+        done(Object.assign(new Error(`the request body is larger than the ${zipLimit} bytes allowed`), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), undefined);
+        return;
+      }
+      done(null, payload);
+    });
   }
   configureMetricsAccess(options.metrics?.token);
   if (options.metrics?.port) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { DomainError } from '@lib/eventstore';
 import { Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
@@ -9,7 +10,10 @@ import { PackagingConfig } from '../config';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
 import { verifyPackageSignature } from '../packages/package-signing';
-import { ImportSettings } from './app.decider';
+import { spoolUpload, SpooledUpload } from '../packages/package-upload';
+import { AppCommand, ImportSettings } from './app.decider';
+import { AppKeyRepository, appKeyId, createWithKey } from './app-key';
+import { AppRepository } from './app.repository';
 import { ImportOrigin } from './app.events';
 import { AppsService } from './apps.service';
 import { proposePlan } from './binding-plan';
@@ -40,22 +44,33 @@ export class AppImportService {
     @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
     private readonly apps: AppsService,
+    private readonly appKeys: AppKeyRepository,
+    private readonly appRepository: AppRepository,
   ) {}
 
-  private async read(zip: Buffer): Promise<ReadPackage> {
+  /**
+   * The upload is spooled to a private temp file (counted and hashed on the way) and read from there by random
+   * access, entry by entry; assets are verified and dropped (an app keeps its definition only). Memory stays
+   * at the manifest, the definition and one entry's buffers, whatever the package's size.
+   */
+  private async read(body: Readable | Buffer): Promise<{ pkg: ReadPackage; sha256: string }> {
+    let upload: SpooledUpload | undefined;
     try {
-      // assets are verified and dropped: an app keeps its definition only, and memory stays at one archive
-      return await readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+      upload = await spoolUpload(body, this.config.PACKAGE_MAX_BYTES, join(this.config.DATA_DIR, 'app-packaging', 'uploads'));
+      const pkg = await readPackage({ path: upload.path }, { ...DEFAULT_PACKAGE_LIMITS, maxBytes: this.config.PACKAGE_MAX_BYTES }, { assets: 'verify' });
+      return { pkg, sha256: upload.sha256 };
     } catch (error) {
       if (error instanceof PackageRejectedError) {
         throw new ProblemException(error.status, error.message, { code: error.code, ...(error.issues ? { issues: error.issues } : {}) });
       }
       throw error;
+    } finally {
+      await upload?.dispose();
     }
   }
 
   /** the origin from the verified signature; an unverified one only with allowUnsigned, and marked so */
-  private origin(pkg: ReadPackage, zip: Buffer, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
+  private origin(pkg: ReadPackage, packageSha256: string, allowUnsigned: boolean): { origin: Omit<ImportOrigin, 'crossRegion'>; appKey: string } {
     const check = verifyPackageSignature(pkg.signature, pkg.manifestBytes, this.packageKeys.trusted);
     const { manifest } = pkg;
     const common = {
@@ -63,7 +78,7 @@ export class AppImportService {
       sourceVersion: manifest.app.version,
       exportedAt: manifest.exportedAt,
       exportedBy: manifest.exportedBy,
-      packageSha256: createHash('sha256').update(zip).digest('hex'),
+      packageSha256,
     };
     if (check.verified) {
       const { source, appKey } = check.payload;
@@ -103,11 +118,12 @@ export class AppImportService {
     };
   }
 
-  async import(organizationId: string, principal: Principal, zip: Buffer, options: ImportOptions) {
+  /** `body`: the upload as it arrives (the request stream), or a Buffer */
+  async import(organizationId: string, principal: Principal, body: Readable | Buffer, options: ImportOptions) {
     const directory = await this.apps.authorize(organizationId, principal, 'apps.import', true);
-    const pkg = await this.read(zip);
+    const { pkg, sha256 } = await this.read(body);
     const { manifest } = pkg;
-    const { origin: signed, appKey } = this.origin(pkg, zip, options.allowUnsigned);
+    const { origin: signed, appKey } = this.origin(pkg, sha256, options.allowUnsigned);
     const requirements = manifest.requirements.map(({ slot, kind }) => ({ slot, kind }));
     this.apps.checkAppInput({ name: manifest.app.name, definition: pkg.definition, requirements });
 
@@ -124,16 +140,9 @@ export class AppImportService {
     const origin: ImportOrigin = { ...signed, crossRegion };
 
     await this.projections.waitFor(await this.store.headPosition(), 10_000);
-    const existing = appWithKey(this.readModels.db, organizationId, appKey);
-    if (existing && options.mode !== 'upgrade') {
-      const current = await this.apps.app(organizationId, existing);
-      throw new DomainError(
-        'conflict',
-        `this organization already has this app (${existing}, version ${current.version}); import with mode=upgrade to make the package its next version`,
-        'upgrade-possible',
-        { appId: existing, currentVersion: current.version },
-      );
-    }
+    // the key's own stream is authoritative; apps imported before keys were reserved are found in the read model
+    const existing = (await this.appKeys.load(appKeyId(organizationId, appKey))).state.appId ?? appWithKey(this.readModels.db, organizationId, appKey);
+    if (existing && options.mode !== 'upgrade') throw await this.upgradePossible(organizationId, existing);
     if (!existing && options.mode === 'upgrade') {
       throw new DomainError('not_found', 'this organization has no app with the package\'s app key to upgrade; import without mode', 'nothing-to-upgrade');
     }
@@ -168,13 +177,22 @@ export class AppImportService {
       };
     }
     const appId = `app-${sortableId()}`;
-    const state = await this.apps.handle(
-      appId,
-      { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply },
-      principal,
-      organizationId,
+    const command: AppCommand = { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply };
+    const metadata = { at: new Date().toISOString(), actor: principal.kind === 'user' ? principal.userId : principal.kind, organizationId };
+    const holder = await createWithKey(this.store, this.appKeys, { organizationId, appKey }, this.appRepository, appId, command, metadata);
+    if (holder !== appId) throw await this.upgradePossible(organizationId, holder);
+    await this.projections.waitFor(await this.store.headPosition(), 10_000);
+    return this.apps.view(await this.apps.app(organizationId, appId), directory);
+  }
+
+  private async upgradePossible(organizationId: string, appId: string) {
+    const current = await this.apps.app(organizationId, appId);
+    return new DomainError(
+      'conflict',
+      `this organization already has this app (${appId}, version ${current.version}); import with mode=upgrade to make the package its next version`,
+      'upgrade-possible',
+      { appId, currentVersion: current.version },
     );
-    return this.apps.view(state, directory);
   }
 
   /** every version: who made it, when, and from which package (checksum and origin) */

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
+import { Readable } from 'node:stream';
 import { ProblemException } from '@lib/platform';
 import { AppsService } from './apps.service';
 import { BindSlotDto, BulkBindDto, CreateAppDto, ImportQueryDto, PublishDto, RollBackDto, UpdateAppDto } from './app.dto';
@@ -44,7 +45,8 @@ export class AppsController {
       'Import an app package (ZIP): a new app (or, with mode=upgrade, the next version of the app with the same key), bound, configured and published in one call when settings are given',
   })
   import(@Param('id') id: string, @Query() query: ImportQueryDto, @Req() request: { body: unknown; headers: Record<string, unknown> }, @CurrentPrincipal() p: Principal) {
-    if (!Buffer.isBuffer(request.body)) {
+    // the body parser hands application/zip over as the request stream (spooled to disk by the import)
+    if (!Buffer.isBuffer(request.body) && !(request.body instanceof Readable)) {
       throw new ProblemException(415, 'upload the package as the request body with content-type application/zip', { code: 'zip-required' });
     }
     const header = request.headers[DEPLOYMENT_SETTINGS_HEADER];

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import JSZip from 'jszip';
 import {
   BuildPackageInput,
@@ -257,11 +260,24 @@ async function expectRejected(promise: Promise<unknown>, status: number, code: s
   return error;
 }
 
-const read = (zip: Buffer, limits: Partial<PackageLimits> = {}) => readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, ...limits });
+/** every case runs twice: reading the package from a Buffer, and from a file (an upload spooled to disk) */
+let readFrom: 'buffer' | 'file' = 'buffer';
+const spoolDir = mkdtempSync(join(tmpdir(), 'pkg-spec-'));
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
+let spooled = 0;
+const read = (zip: Buffer, limits: Partial<PackageLimits> = {}) => {
+  if (readFrom === 'buffer') return readPackage(zip, { ...DEFAULT_PACKAGE_LIMITS, ...limits });
+  const path = join(spoolDir, `upload-${spooled++}.zip`);
+  writeFileSync(path, zip);
+  return readPackage({ path }, { ...DEFAULT_PACKAGE_LIMITS, ...limits });
+};
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe('package format v1', () => {
+describe.each(['buffer', 'file'] as const)('package format v1, read from a %s', (from) => {
+  beforeAll(() => {
+    readFrom = from;
+  });
   describe('round trip', () => {
     it('reads back what it builds', async () => {
       const input = baseInput();
