@@ -71,9 +71,18 @@ export class WebhookDeliveryStore {
     `);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** prepared once per SQL text (the lanes run these for every delivery) */
+  private stmt<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement as unknown as Database.Statement<P, R>;
+  }
+
   upsertTarget(t: WebhookTarget) {
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT INTO webhook_targets (endpoint_id, organization_id, url, event_types, status, secret) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(endpoint_id) DO UPDATE SET url = excluded.url, event_types = excluded.event_types, status = excluded.status, secret = excluded.secret`,
       )
@@ -81,36 +90,36 @@ export class WebhookDeliveryStore {
   }
 
   target(endpointId: string): WebhookTarget | null {
-    const row = this.db.prepare<[string], Record<string, string>>('SELECT * FROM webhook_targets WHERE endpoint_id = ?').get(endpointId);
+    const row = this.stmt<[string], Record<string, string>>('SELECT * FROM webhook_targets WHERE endpoint_id = ?').get(endpointId);
     return row ? toTarget(row) : null;
   }
 
   targetsOf(organizationId: string): WebhookTarget[] {
-    return this.db
-      .prepare<[string], Record<string, string>>('SELECT * FROM webhook_targets WHERE organization_id = ?')
+    return this
+      .stmt<[string], Record<string, string>>('SELECT * FROM webhook_targets WHERE organization_id = ?')
       .all(organizationId)
       .map(toTarget);
   }
 
   activeTargets(): WebhookTarget[] {
-    return this.db.prepare<[], Record<string, string>>("SELECT * FROM webhook_targets WHERE status = 'active'").all().map(toTarget);
+    return this.stmt<[], Record<string, string>>("SELECT * FROM webhook_targets WHERE status = 'active'").all().map(toTarget);
   }
 
   setTargetStatus(endpointId: string, status: 'active' | 'disabled') {
-    this.db.prepare('UPDATE webhook_targets SET status = ? WHERE endpoint_id = ?').run(status, endpointId);
+    this.stmt('UPDATE webhook_targets SET status = ? WHERE endpoint_id = ?').run(status, endpointId);
   }
 
   /** a deleted endpoint: nothing more is owed to it, and its history goes with it */
   removeTarget(endpointId: string) {
-    this.db.prepare('DELETE FROM webhook_targets WHERE endpoint_id = ?').run(endpointId);
-    this.db.prepare('DELETE FROM webhook_deliveries WHERE endpoint_id = ?').run(endpointId);
-    this.db.prepare('DELETE FROM webhook_attempts WHERE endpoint_id = ?').run(endpointId);
-    this.db.prepare('DELETE FROM webhook_health WHERE endpoint_id = ?').run(endpointId);
+    this.stmt('DELETE FROM webhook_targets WHERE endpoint_id = ?').run(endpointId);
+    this.stmt('DELETE FROM webhook_deliveries WHERE endpoint_id = ?').run(endpointId);
+    this.stmt('DELETE FROM webhook_attempts WHERE endpoint_id = ?').run(endpointId);
+    this.stmt('DELETE FROM webhook_health WHERE endpoint_id = ?').run(endpointId);
   }
 
   enqueue(d: { endpointId: string; organizationId: string; messageId: string; eventType: string; payload: string; position: number; now: number }) {
-    this.db
-      .prepare(
+    this
+      .stmt(
         `INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, organization_id, message_id, event_type, payload, position, state, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       )
@@ -119,8 +128,8 @@ export class WebhookDeliveryStore {
 
   /** the oldest delivery of an endpoint that is due (log order while the endpoint answers; a retry waits its turn) */
   nextDue(endpointId: string, now: number): DeliveryRow | null {
-    const row = this.db
-      .prepare<[string, number], Record<string, unknown>>(
+    const row = this
+      .stmt<[string, number], Record<string, unknown>>(
         "SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT 1",
       )
       .get(endpointId, now);
@@ -129,8 +138,8 @@ export class WebhookDeliveryStore {
 
   /** when the endpoint's next pending delivery becomes due, or null */
   nextDueAt(endpointId: string): number | null {
-    const row = this.db
-      .prepare<[string], { at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending'")
+    const row = this
+      .stmt<[string], { at: number | null }>("SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending'")
       .get(endpointId);
     return row?.at ?? null;
   }
@@ -141,8 +150,8 @@ export class WebhookDeliveryStore {
     next: { state: DeliveryState; nextAttemptAt: number | null },
   ) {
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this
+        .stmt(
           'INSERT INTO webhook_attempts (delivery_seq, endpoint_id, attempted_at, outcome, status_code, latency_ms, error, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
@@ -155,28 +164,28 @@ export class WebhookDeliveryStore {
           attempt.error,
           attempt.trigger,
         );
-      this.db
-        .prepare("UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status_code = ?, last_error = ?, trigger = 'scheduled' WHERE seq = ?")
+      this
+        .stmt("UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status_code = ?, last_error = ?, trigger = 'scheduled' WHERE seq = ?")
         .run(next.state, next.nextAttemptAt, attempt.statusCode, attempt.error, delivery.seq);
-      if (attempt.ok) this.db.prepare('DELETE FROM webhook_health WHERE endpoint_id = ?').run(delivery.endpointId);
-      else this.db.prepare('INSERT OR IGNORE INTO webhook_health (endpoint_id, failing_since) VALUES (?, ?)').run(delivery.endpointId, attempt.at);
+      if (attempt.ok) this.stmt('DELETE FROM webhook_health WHERE endpoint_id = ?').run(delivery.endpointId);
+      else this.stmt('INSERT OR IGNORE INTO webhook_health (endpoint_id, failing_since) VALUES (?, ?)').run(delivery.endpointId, attempt.at);
     })();
   }
 
   /** since when every attempt to this endpoint failed, or null when the last one succeeded */
   failingSince(endpointId: string): number | null {
-    return this.db.prepare<[string], { failing_since: number }>('SELECT failing_since FROM webhook_health WHERE endpoint_id = ?').get(endpointId)?.failing_since ?? null;
+    return this.stmt<[string], { failing_since: number }>('SELECT failing_since FROM webhook_health WHERE endpoint_id = ?').get(endpointId)?.failing_since ?? null;
   }
 
   delivery(endpointId: string, seq: number): DeliveryRow | null {
-    const row = this.db.prepare<[string, number], Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND seq = ?').get(endpointId, seq);
+    const row = this.stmt<[string, number], Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND seq = ?').get(endpointId, seq);
     return row ? toDelivery(row) : null;
   }
 
   /** newest first, `before` a seq (the cursor) */
   deliveries(endpointId: string, limit: number, before?: number): DeliveryRow[] {
-    return this.db
-      .prepare<[string, number, number], Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+    return this
+      .stmt<[string, number, number], Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
       .all(endpointId, before ?? Number.MAX_SAFE_INTEGER, limit)
       .map(toDelivery);
   }
@@ -185,11 +194,11 @@ export class WebhookDeliveryStore {
   attempts(endpointId: string, limit: number, before?: number, deliverySeq?: number): AttemptRow[] {
     const rows =
       deliverySeq === undefined
-        ? this.db
-            .prepare<[string, number, number], Record<string, unknown>>('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+        ? this
+            .stmt<[string, number, number], Record<string, unknown>>('SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
             .all(endpointId, before ?? Number.MAX_SAFE_INTEGER, limit)
-        : this.db
-            .prepare<[string, number, number, number], Record<string, unknown>>(
+        : this
+            .stmt<[string, number, number, number], Record<string, unknown>>(
               'SELECT * FROM webhook_attempts WHERE endpoint_id = ? AND delivery_seq = ? AND id < ? ORDER BY id DESC LIMIT ?',
             )
             .all(endpointId, deliverySeq, before ?? Number.MAX_SAFE_INTEGER, limit);
@@ -209,8 +218,8 @@ export class WebhookDeliveryStore {
   /** an Admin's replay: the delivery is due again now, with a fresh retry schedule */
   replay(endpointId: string, seq: number, now: number): boolean {
     return (
-      this.db
-        .prepare("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, trigger = 'replay' WHERE endpoint_id = ? AND seq = ?")
+      this
+        .stmt("UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, trigger = 'replay' WHERE endpoint_id = ? AND seq = ?")
         .run(now, endpointId, seq).changes === 1
     );
   }
