@@ -23,6 +23,8 @@ import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identi
 import { AuditController } from './audit/audit.controller';
 import { AuditConsumers } from './audit/audit.consumers';
 import { auditProjection } from './audit/audit.read-model';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { webhookProviders } from './webhooks/webhook.providers';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -49,7 +51,7 @@ export class OrganizationModule {
       {
         module: OrganizationModule,
         name: 'organization',
-        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController],
+        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController, WebhooksController],
         projections: [...organizationProjections, auditProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
@@ -83,6 +85,7 @@ export class OrganizationModule {
           AuditConsumers,
           AuthzCheckRoute,
           ForwardAuthRoute,
+          ...webhookProviders,
         ],
       },
       deps,
