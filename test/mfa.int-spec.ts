@@ -1,6 +1,6 @@
 import { authenticator } from 'otplib';
 import { decodeJwt } from 'jose';
-import { PASSWORD, startApp, TestApp } from './support/harness';
+import { eventually, OPERATOR_TOKEN, PASSWORD, startApp, TestApp } from './support/harness';
 import { Flow } from './support/flow';
 
 jest.setTimeout(60_000);
@@ -114,5 +114,102 @@ describe('MFA: TOTP enrolment, the mfa-required sign-in step, recovery codes', (
     const events = await app.identity.store.readStream(`mfa-${userId}`);
     expect(events.map((e) => e.type)).toEqual(['MfaEnrolmentStarted']);
     expect(JSON.stringify(events)).not.toContain(secret);
+  });
+});
+
+describe('an organization that requires MFA', () => {
+  let app: TestApp;
+  let flow: Flow;
+  beforeAll(async () => {
+    app = await startApp();
+    flow = new Flow(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** enrols the signed-in user; returns the secret */
+  async function enrol(token: string) {
+    const { secret } = (await app.request('POST', '/v1/me/mfa/totp', { token })).body;
+    expect((await app.request('POST', '/v1/me/mfa/totp/confirm', { token, body: { code: codeAt(secret) } })).status).toBe(200);
+    return secret as string;
+  }
+  /** signs in with password and the next code; an unscoped access token that says mfa */
+  async function signInWithMfa(email: string, secret: string) {
+    const step = await app.request('POST', '/v1/sessions', { body: { email, password: PASSWORD } });
+    expect(step.body.status).toBe('mfa-required');
+    const done = await app.request('POST', '/v1/sessions/mfa', { body: { mfaToken: step.body.mfaToken, code: codeAt(secret, 1) } });
+    expect(done.status).toBe(200);
+    return done.body.accessToken as string;
+  }
+  const select = (token: string, organizationId: string) => app.request('POST', '/v1/sessions/organization', { token, body: { organizationId } });
+
+  it('refuses members without MFA a scoped token, says why in authz check and forward, and accepts after enrolment', async () => {
+    await flow.user('ada@secure.example');
+    const org = await flow.organization('Secure', 'ada@secure.example');
+    const adaPlain = await flow.scoped('ada@secure.example', org.id);
+    await flow.user('dev@secure.example');
+    const devScoped = await flow.join(org.id, adaPlain, 'dev@secure.example', 'Developer');
+    const devId = decodeJwt(devScoped).sub!;
+
+    // an Admin whose own session had no second factor cannot turn it on (no lock-out)
+    const early = await app.request('PUT', `/v1/organizations/${org.id}/mfa-requirement`, { token: adaPlain, body: { required: true } });
+    expect(early.status).toBe(403);
+    expect(early.body.code).toBe('mfa-required');
+
+    const adaSecret = await enrol(await flow.signIn('ada@secure.example'));
+    const adaMfa = (await select(await signInWithMfa('ada@secure.example', adaSecret), org.id)).body.accessToken;
+    expect(decodeJwt(adaMfa).amr).toContain('mfa');
+    const on = await app.request('PUT', `/v1/organizations/${org.id}/mfa-requirement`, { token: adaMfa, body: { required: true } });
+    expect(on.status).toBe(200);
+    expect(on.body).toEqual({ organizationId: org.id, mfaRequired: true });
+    expect((await app.request('GET', `/v1/organizations/${org.id}`, { token: adaMfa })).body.mfaRequired).toBe(true);
+
+    // the member without a second factor: no scoped token, with a code telling them to enrol
+    const devPlain = await flow.signIn('dev@secure.example');
+    const refused = await eventually(async () => {
+      const r = await select(devPlain, org.id);
+      expect(r.status).toBe(403);
+      return r;
+    });
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.code).toBe('mfa-enrolment-required');
+    // a scoped token from before the requirement no longer works: decided from current state
+    const old = await app.request('GET', `/v1/organizations/${org.id}`, { token: devScoped });
+    expect(old.status).toBe(403);
+    expect(old.body.code).toBe('mfa-required');
+    // the gateway's checks say why
+    const check = (body: Record<string, unknown>) => app.request('POST', '/v1/authz/check', { token: OPERATOR_TOKEN, body });
+    expect((await check({ userId: devId, organizationId: org.id, permission: 'console.access' })).body).toEqual({
+      allowed: false,
+      role: 'Developer',
+      reason: 'mfa-required',
+    });
+    expect((await check({ userId: devId, organizationId: org.id, permission: 'console.access', mfa: true })).body).toEqual({ allowed: true, role: 'Developer' });
+    const forward = await app.request('GET', '/v1/authz/forward', {
+      token: devScoped,
+      headers: { 'x-original-method': 'GET', 'x-original-uri': `/v1/organizations/${org.id}` },
+    });
+    expect(forward.status).toBe(403);
+    expect(forward.headers['x-authz-reason']).toBe('mfa-required');
+    expect(forward.body.code).toBe('mfa-required');
+
+    // enrolled but signed in with the password only (the enrolment's own session): sign in again with the code
+    const devSecret = await enrol(devPlain);
+    const sameSession = await select(devPlain, org.id);
+    expect(sameSession.status).toBe(403);
+    expect(sameSession.body.code).toBe('mfa-required');
+    const devMfa = await select(await signInWithMfa('dev@secure.example', devSecret), org.id);
+    expect(devMfa.status).toBe(200);
+    const forwardOk = await app.request('GET', '/v1/authz/forward', {
+      token: devMfa.body.accessToken,
+      headers: { 'x-original-method': 'GET', 'x-original-uri': `/v1/organizations/${org.id}` },
+    });
+    expect(forwardOk.status).toBe(200);
+
+    // the audit trail names who changed it
+    const audit = await app.request('GET', `/v1/organizations/${org.id}/audit`, { token: adaMfa });
+    const entry = audit.body.items.find((e: { action: string }) => e.action === 'organization.mfa_requirement_changed');
+    expect(entry).toMatchObject({ actor: decodeJwt(adaMfa).sub, details: { required: true } });
   });
 });

@@ -188,6 +188,12 @@ export class IdentityService {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
     }
     const amr = sessionId ? amrOf((await this.sessions.load(sessionId)).state) : [...AMR_PASSWORD];
+    if (known.profile?.mfaRequired && !amr.includes('mfa')) {
+      if (!(await this.mfa.isEnabled(principal.userId))) {
+        throw new DomainError('forbidden', 'this organization requires a second factor: enrol (POST /v1/me/mfa/totp), then sign in again', 'mfa-enrolment-required');
+      }
+      throw new DomainError('forbidden', 'this organization requires a second factor: sign in again with your code', 'mfa-required');
+    }
     if (sessionId) {
       await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
@@ -212,7 +218,8 @@ export class IdentityService {
       const verified = await this.verification.isVerified(user.userId);
       if (scoped && verified && user.memberships.has(scoped)) {
         const { state: known } = await this.organizations.load(scoped);
-        if (known.profile?.status !== 'suspended') organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
+        const mfaMissing = known.profile?.mfaRequired === true && !amrOf(result.state).includes('mfa');
+        if (known.profile?.status !== 'suspended' && !mfaMissing) organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
       }
       return { ...(await this.tokens(user.userId, user.email, sessionId, organization, verified, amrOf(result.state))), refreshToken: `rt_${sessionId}.${newSecret}` };
     } catch (error) {

@@ -3,6 +3,7 @@ import { assertRoleGrants, notAMember, Permission } from '@lib/auth';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
+import { decideMfaRequirement, evolveMfaRequirement, MfaRequirementCommand } from '../mfa-requirement/mfa-requirement.decider';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
 export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
@@ -31,6 +32,7 @@ export type OrganizationCommand = { at: string; actor: Actor } & (
   | { type: 'AcceptInvitation'; invitationId: string; userId: string; email: string }
   | { type: 'ChangeMemberRole'; userId: string; role: Role }
   | { type: 'RemoveMember'; userId: string }
+  | MfaRequirementCommand
 );
 
 export interface Member {
@@ -62,6 +64,8 @@ export interface OrganizationState {
   /** the organization's data key, wrapped by the master key */
   wrappedKey: Sealed | null;
   resources: Map<string, Resource>;
+  /** members must have signed in with a second factor (absent in snapshots from before MFA: false) */
+  mfaRequired?: boolean;
 }
 
 export interface Resource extends ResourceData {
@@ -164,6 +168,8 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     case 'ResourceDeleted':
       state.resources.delete(event.data.resourceId);
       return state;
+    case 'OrganizationMfaRequirementChanged':
+      return evolveMfaRequirement(state, event);
     default:
       return assertNever(event);
   }
@@ -411,6 +417,9 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       const resource = resourceOf(state, command.resourceId);
       return [{ type: 'ResourceDeleted', data: refOf(organizationId, resource) }];
     }
+
+    case 'SetMfaRequirement':
+      return decideMfaRequirement(command, state);
 
     default:
       return assertNever(command);

@@ -1,5 +1,6 @@
 import { Region, ResourceType, Role } from '@lib/contracts';
 import type { Sealed } from '../resources/secret-box';
+import type { MfaRequirementEvent } from '../mfa-requirement/mfa-requirement.decider';
 
 /** an org-level resource as the organization's state holds it (the secret only sealed) */
 export interface ResourceData {
@@ -44,7 +45,8 @@ export type OrganizationEvent =
     }
   | { type: 'ResourceDisabled'; data: ResourceRef }
   | { type: 'ResourceEnabled'; data: ResourceRef }
-  | { type: 'ResourceDeleted'; data: ResourceRef };
+  | { type: 'ResourceDeleted'; data: ResourceRef }
+  | MfaRequirementEvent;
 
 /** every resource event names the resource as it is after the change (for integration events and the audit) */
 export interface ResourceRef {
@@ -75,4 +77,5 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'ResourceDisabled',
   'ResourceEnabled',
   'ResourceDeleted',
+  'OrganizationMfaRequirementChanged',
 ];

@@ -11,6 +11,7 @@ import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { organizationStream } from './organization.events';
 import { AuditFilter, queryAudit } from '../audit/audit.read-model';
+import { assertMfaSatisfied } from '../mfa-requirement/mfa-requirement.decider';
 
 type CommandBody = OrganizationCommand extends infer C ? (C extends OrganizationCommand ? Omit<C, 'at' | 'actor'> : never) : never;
 
@@ -138,6 +139,7 @@ export class OrganizationsService {
       region: state.region,
       status: state.status,
       memberCount: state.members.size,
+      mfaRequired: state.mfaRequired ?? false,
     };
   }
 
@@ -149,6 +151,7 @@ export class OrganizationsService {
     if (principal.kind === 'user') {
       this.assertScoped(principal, organizationId);
       assertRoleGrants(roleOf(state, this.actorOf(principal)), permission);
+      assertMfaSatisfied(state, principal);
     }
     return { state, revision };
   }
@@ -192,14 +195,17 @@ export class OrganizationsService {
   }
 
   /** for the gateway: decided from the write model's current state, whatever any token says */
-  async check(userId: string, organizationId: string, permission: string) {
+  async check(userId: string, organizationId: string, permission: string, mfa = false) {
     if (!isPermission(permission)) {
       throw new DomainError('invalid', `unknown permission ${permission}`, 'unknown-permission');
     }
     const region = regionOfOrganization(organizationId);
     if (!region || region !== this.region) return { allowed: false, role: null as Role | null, reason: 'unknown-organization' };
     const { state } = await this.organizations.load(organizationId);
-    const decision = decideAccess({ exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null }, permission);
+    const decision = decideAccess(
+      { exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null, mfaRequired: state.mfaRequired === true, mfa },
+      permission,
+    );
     return decision.allowed ? { allowed: true, role: decision.role } : decision;
   }
 }
