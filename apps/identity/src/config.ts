@@ -15,6 +15,11 @@ export const identityConfigSchema = baseConfigSchema.extend({
   MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
   /** key that derives link tokens (verification, invitations); generated under DATA_DIR when unset */
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** key that seals TOTP secrets (base64, 32 bytes); generated as a 0600 file under DATA_DIR when unset */
+  MFA_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
   EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
   /** verification mails a user may ask for per window */
   VERIFICATION_RESEND_MAX: z.coerce.number().int().min(1).max(100).default(3),

@@ -15,6 +15,10 @@ import { OrganizationEventsConsumer, parseOrganizationMessage } from './director
 import { VerificationController } from './verification/verification.controller';
 import { VerificationRepository } from './verification/verification.repository';
 import { VerificationService } from './verification/verification.service';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaRepository } from './mfa/mfa.repository';
+import { MfaService } from './mfa/mfa.service';
+import { TotpSecretBox } from './mfa/totp-secret-box';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -35,7 +39,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController],
+        controllers: [IdentityController, VerificationController, MfaController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -55,6 +59,13 @@ export class IdentityModule {
             },
           },
           AuthGuard,
+          {
+            provide: TotpSecretBox,
+            inject: [SERVICE_CONFIG],
+            useFactory: (config: IdentityConfig) => TotpSecretBox.fromConfig(config.MFA_MASTER_KEY, join(config.DATA_DIR, 'identity', 'mfa.key')),
+          },
+          MfaRepository,
+          MfaService,
           UserRepository,
           SessionRepository,
           KnownOrganizationRepository,

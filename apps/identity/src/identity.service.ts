@@ -14,6 +14,8 @@ import { InvitationsRepository, KnownOrganizationRepository } from './directory/
 import { emailStream } from './users/user.decider';
 import { passwordProblem } from './users/password-policy';
 import { VerificationService } from './verification/verification.service';
+import { MfaService } from './mfa/mfa.service';
+import { AMR_MFA, AMR_PASSWORD, amrOf } from './mfa/amr';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -33,6 +35,7 @@ export class IdentityService {
     private readonly sessions: SessionRepository,
     private readonly keys: SigningKeys,
     private readonly verification: VerificationService,
+    private readonly mfa: MfaService,
   ) {
     const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
     // per account, whatever the address: rotating client addresses buys no extra guesses
@@ -88,16 +91,29 @@ export class IdentityService {
     if (!ok || !user) throw new UnauthorizedException('the email or password is wrong');
     // a success clears the account's count and gives the address its attempt back
     await Promise.all([this.failuresByEmail.delete(email), this.failuresByIp.reward(ip, 1)]);
+    // enrolled in a second factor: no token yet, only the single-use step that the code must come with
+    if (await this.mfa.isEnabled(user.userId)) return this.mfa.challenge(user.userId);
+    return this.startSession(user, AMR_PASSWORD);
+  }
+
+  /** the second step of a sign-in with MFA: the challenge token and a code (or a recovery code) */
+  async completeMfaSignIn(mfaToken: string, code: { code?: string; recoveryCode?: string }) {
+    const { userId } = await this.mfa.complete(mfaToken, code);
+    return this.startSession((await this.users.load(userId)).state, AMR_MFA);
+  }
+
+  private async startSession(user: { userId: string; email: string; displayName: string }, method: readonly string[]) {
+    const amr = [...method];
     const sessionId = sortableId();
     const secret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
     await this.sessions.handle(
       sessionId,
-      { type: 'StartSession', sessionId, userId: user.userId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry() },
+      { type: 'StartSession', sessionId, userId: user.userId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry(), amr },
       { at, actor: user.userId },
     );
     return {
-      ...(await this.tokens(user.userId, user.email, sessionId, null, await this.verification.isVerified(user.userId))),
+      ...(await this.tokens(user.userId, user.email, sessionId, null, await this.verification.isVerified(user.userId), amr)),
       refreshToken: `rt_${sessionId}.${secret}`,
       user: this.userView(user),
       organizations: await this.organizationsOf(user.userId),
@@ -127,9 +143,17 @@ export class IdentityService {
     return new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000).toISOString();
   }
 
-  private async tokens(userId: string, email: string, sessionId: string, organization: { id: string; region: string } | null, emailVerified: boolean) {
+  private async tokens(
+    userId: string,
+    email: string,
+    sessionId: string,
+    organization: { id: string; region: string } | null,
+    emailVerified: boolean,
+    amr: string[],
+  ) {
     const ttl = this.config.ACCESS_TOKEN_TTL_SECONDS;
-    const claims: Record<string, unknown> = { email, email_verified: emailVerified, sid: sessionId };
+    // amr (RFC 8176): how the session was authenticated; organization reads `mfa` from it (docs/mfa.md)
+    const claims: Record<string, unknown> = { email, email_verified: emailVerified, sid: sessionId, amr };
     if (organization) Object.assign(claims, { org: organization.id, region: organization.region });
     const accessToken = await this.keys.sign(claims, userId, ttl, randomUUID());
     return { accessToken, tokenType: 'Bearer', expiresIn: ttl, ...(organization ? { organizationId: organization.id } : {}) };
@@ -163,11 +187,18 @@ export class IdentityService {
     if (known.profile?.status === 'suspended') {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
     }
+    const amr = sessionId ? amrOf((await this.sessions.load(sessionId)).state) : [...AMR_PASSWORD];
+    if (known.profile?.mfaRequired && !amr.includes('mfa')) {
+      if (!(await this.mfa.isEnabled(principal.userId))) {
+        throw new DomainError('forbidden', 'this organization requires a second factor: enrol (POST /v1/me/mfa/totp), then sign in again', 'mfa-enrolment-required');
+      }
+      throw new DomainError('forbidden', 'this organization requires a second factor: sign in again with your code', 'mfa-required');
+    }
     if (sessionId) {
       await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
     const region = known.profile?.region ?? organizationId.split('-')[1];
-    return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region }, true)), role };
+    return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region }, true, amr)), role };
   }
 
   async refresh(refreshToken: string) {
@@ -187,9 +218,10 @@ export class IdentityService {
       const verified = await this.verification.isVerified(user.userId);
       if (scoped && verified && user.memberships.has(scoped)) {
         const { state: known } = await this.organizations.load(scoped);
-        if (known.profile?.status !== 'suspended') organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
+        const mfaMissing = known.profile?.mfaRequired === true && !amrOf(result.state).includes('mfa');
+        if (known.profile?.status !== 'suspended' && !mfaMissing) organization = { id: scoped, region: known.profile?.region ?? scoped.split('-')[1] };
       }
-      return { ...(await this.tokens(user.userId, user.email, sessionId, organization, verified)), refreshToken: `rt_${sessionId}.${newSecret}` };
+      return { ...(await this.tokens(user.userId, user.email, sessionId, organization, verified, amrOf(result.state))), refreshToken: `rt_${sessionId}.${newSecret}` };
     } catch (error) {
       if (error instanceof DomainError) throw new UnauthorizedException('the refresh token is not valid');
       throw error;
@@ -209,7 +241,8 @@ export class IdentityService {
   async me(userId: string) {
     const { state } = await this.users.load(userId);
     if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
-    return { user: { ...this.userView(state), emailVerified: await this.verification.isVerified(userId) }, organizations: await this.organizationsOf(userId) };
+    const [emailVerified, mfaEnabled] = await Promise.all([this.verification.isVerified(userId), this.mfa.isEnabled(userId)]);
+    return { user: { ...this.userView(state), emailVerified, mfaEnabled }, organizations: await this.organizationsOf(userId) };
   }
 
   async myInvitations(email: string) {

@@ -18,6 +18,7 @@ import { AuthzController } from './authz/authz.controller';
 import { ResourcesController } from './resources/resources.controller';
 import { ResourcesService } from './resources/resources.service';
 import { SecretBox } from './resources/secret-box';
+import { MfaRequirementController } from './mfa-requirement/mfa-requirement.controller';
 import { KnownUserRepository } from './directory/known-user.repository';
 import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
 import { AuditController } from './audit/audit.controller';
@@ -51,7 +52,15 @@ export class OrganizationModule {
       {
         module: OrganizationModule,
         name: 'organization',
-        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController, WebhooksController],
+        controllers: [
+          OrganizationsController,
+          InvitationsController,
+          AuthzController,
+          ResourcesController,
+          AuditController,
+          WebhooksController,
+          MfaRequirementController,
+        ],
         projections: [...organizationProjections, auditProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],

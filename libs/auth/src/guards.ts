@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { TokenVerifier } from './tokens';
 
 export type Principal =
-  | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string; emailVerified?: boolean }
+  | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string; emailVerified?: boolean; mfa?: boolean }
   | { kind: 'operator' }
   | { kind: 'service' };
 export type PrincipalKind = Principal['kind'];
@@ -85,6 +85,7 @@ export class AuthGuard implements CanActivate {
           organizationId: claims.org,
           region: claims.region,
           emailVerified: claims.email_verified === true,
+          mfa: Array.isArray(claims.amr) && claims.amr.includes('mfa'),
         };
       } catch {
         throw new UnauthorizedException('the access token is invalid or expired');

@@ -7,7 +7,7 @@ import { can, Permission } from './permissions';
  * they are a member now, and their current role grants the permission. Used by the deciders (under the
  * organization's lock), the services, the @OrgPermission guard and POST /v1/authz/check.
  */
-export type AccessReason = 'unknown-organization' | 'not-a-member' | 'organization-suspended' | 'permission-denied';
+export type AccessReason = 'unknown-organization' | 'not-a-member' | 'organization-suspended' | 'mfa-required' | 'permission-denied';
 export type AccessDecision = { allowed: true; role: Role } | { allowed: false; role: Role | null; reason: AccessReason };
 
 /** what the policy needs to know of an organization, whichever service's model holds it */
@@ -16,6 +16,9 @@ export interface OrganizationAccessFacts {
   suspended: boolean;
   /** the user's current role, or null when they are not a member */
   role: Role | null;
+  /** the organization requires a second factor, and whether the caller's session passed one (token `amr`) */
+  mfaRequired?: boolean;
+  mfa?: boolean;
 }
 
 /** the decision of /v1/authz/check: a suspended organization grants nothing */
@@ -23,6 +26,7 @@ export function decideAccess(facts: OrganizationAccessFacts, permission: Permiss
   if (!facts.exists) return { allowed: false, role: null, reason: 'unknown-organization' };
   if (!facts.role) return { allowed: false, role: null, reason: 'not-a-member' };
   if (facts.suspended) return { allowed: false, role: facts.role, reason: 'organization-suspended' };
+  if (facts.mfaRequired && !facts.mfa) return { allowed: false, role: facts.role, reason: 'mfa-required' };
   if (!can(facts.role, permission)) return { allowed: false, role: facts.role, reason: 'permission-denied' };
   return { allowed: true, role: facts.role };
 }

@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   region?: string;
   /** identity's current knowledge when the token was minted: the user proved they own `email` */
   email_verified?: boolean;
+  /** RFC 8176 authentication methods of the session; `mfa` when the sign-in passed the second factor */
+  amr?: string[];
 }
 
 /**

@@ -21,6 +21,8 @@ export const organizationEventSchemas = {
   OrganizationRenamed: z.object({ ...org, name: z.string() }).strict(),
   OrganizationSuspended: z.object({ ...org }).strict(),
   OrganizationReactivated: z.object({ ...org }).strict(),
+  /** an Admin requires (or stops requiring) a second factor of every member */
+  OrganizationMfaRequirementChanged: z.object({ ...org, required: z.boolean() }).strict(),
   MemberAdded: z.object({ ...org, userId: z.string(), email: z.string(), role }).strict(),
   MemberRoleChanged: z.object({ ...org, userId: z.string(), role }).strict(),
   MemberRemoved: z.object({ ...org, userId: z.string() }).strict(),

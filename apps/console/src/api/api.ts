@@ -15,6 +15,7 @@ import type {
   PhoneNumber,
   Role,
   SignInResponse,
+  MfaStep,
   TokenResponse,
 } from './types';
 import { session } from '../session';
@@ -26,7 +27,8 @@ const id = (organizationId: string) => ({ path: { id: organizationId } });
 /** Every call the Console makes, typed against docs/openapi.json through the generated `paths`. */
 export const api = {
   signUp: (body: Schemas['RegisterUserDto']) => ok<{ id: string }>(client.POST('/v1/users', { body })),
-  signIn: (body: Schemas['SignInDto']) => ok<SignInResponse>(client.POST('/v1/sessions', { body })),
+  signIn: (body: Schemas['SignInDto']) => ok<SignInResponse | MfaStep>(client.POST('/v1/sessions', { body })),
+  completeMfa: (body: Schemas['CompleteMfaSignInDto']) => ok<SignInResponse>(client.POST('/v1/sessions/mfa', { body })),
   refresh: (refreshToken: string) => ok<TokenResponse>(client.POST('/v1/sessions/refresh', { body: { refreshToken } })),
   select: (organizationId: string) => ok<TokenResponse>(client.POST('/v1/sessions/organization', { body: { organizationId } })),
   signOut: (refreshToken: string) => ok<void>(client.POST('/v1/sessions/sign-out', { body: { refreshToken } })),

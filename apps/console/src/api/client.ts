@@ -12,7 +12,7 @@ export const client = createClient<paths>({ baseUrl: location.origin });
 
 const auth: Middleware = {
   async onRequest({ request, schemaPath }) {
-    if (schemaPath === '/v1/sessions/refresh' || schemaPath === '/v1/users' || schemaPath === '/v1/sessions') return request;
+    if (schemaPath === '/v1/sessions/refresh' || schemaPath === '/v1/users' || schemaPath === '/v1/sessions' || schemaPath === '/v1/sessions/mfa') return request;
     const token = await session.tokenFor(schemaPath === '/v1/sessions/organization' ? 'user' : 'organization');
     if (token) request.headers.set('authorization', `Bearer ${token}`);
     return request;

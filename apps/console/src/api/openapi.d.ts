@@ -110,6 +110,7 @@ export interface paths {
                         organizationId: string;
                         /** @enum {string} */
                         permission: "console.access" | "portals.use" | "reports.read" | "apps.read" | "apps.edit" | "apps.publish" | "apps.export" | "apps.import" | "resources.read" | "resources.manage" | "members.read" | "members.manage" | "organization.manage" | "audit.read";
+                        mfa?: boolean;
                     };
                 };
             };
@@ -286,6 +287,57 @@ export interface paths {
         get: operations["IdentityController_invitations"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable the second factor: the password and a current code (or a recovery code) */
+        post: operations["MfaController_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start TOTP enrolment: a new secret and its otpauth:// URI (render it as a QR code); confirm with a code to enable */
+        post: operations["MfaController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm TOTP enrolment with the current code: MFA is enabled, and the single-use recovery codes are shown once */
+        post: operations["MfaController_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -690,6 +742,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{id}/mfa-requirement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Require (or stop requiring) a second factor of every member (Admin) */
+        put: operations["MfaRequirementController_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{id}/phone-numbers": {
         parameters: {
             query?: never;
@@ -754,142 +823,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/organizations/{id}/webhooks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The organization's webhook endpoints (status, and why one is disabled) */
-        get: operations["WebhooksController_list"];
-        put?: never;
-        /** Register a webhook endpoint; the answer carries its signing secret (whsec_...), shown this once */
-        post: operations["WebhooksController_register"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["WebhooksController_get"];
-        put?: never;
-        post?: never;
-        delete: operations["WebhooksController_delete"];
-        options?: never;
-        head?: never;
-        /** Change the URL, event types or description of an endpoint */
-        patch: operations["WebhooksController_update"];
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/attempts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Delivery attempts to an endpoint, newest first (status, latency, response code, error) */
-        get: operations["WebhooksController_attempts"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/deliveries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Deliveries to an endpoint, newest first (status, attempts, last response code and error) */
-        get: operations["WebhooksController_deliveries"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/deliveries/{deliveryId}/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send a delivery again now (same webhook-id), with a fresh retry schedule */
-        post: operations["WebhooksController_replay"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["WebhooksController_disable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Deliver again to a disabled endpoint (its pending deliveries resume) */
-        post: operations["WebhooksController_enable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/webhooks/{endpointId}/rotate-secret": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A new signing secret, shown this once; the next attempts are signed with it */
-        post: operations["WebhooksController_rotate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/permissions": {
         parameters: {
             query?: never;
@@ -918,6 +851,23 @@ export interface paths {
         put?: never;
         /** Sign in: an unscoped access token, a refresh token, and the organizations with their roles */
         post: operations["IdentityController_signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second step of a sign-in that answered status mfa-required: the mfaToken and a code (or a recovery code) */
+        post: operations["MfaController_complete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1020,6 +970,40 @@ export interface components {
             /** @description the token from the link in the verification mail */
             token: string;
         };
+        ConfirmMfaDto: {
+            /**
+             * @description the current code from the authenticator app
+             * @example 123456
+             */
+            code: string;
+        };
+        DisableMfaDto: {
+            /**
+             * @description the current code from the authenticator app (or give recoveryCode)
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description one of the recovery codes shown at enrolment (single use)
+             * @example abcde-fghij
+             */
+            recoveryCode?: string;
+            password: string;
+        };
+        CompleteMfaSignInDto: {
+            /**
+             * @description the current code from the authenticator app (or give recoveryCode)
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description one of the recovery codes shown at enrolment (single use)
+             * @example abcde-fghij
+             */
+            recoveryCode?: string;
+            /** @description the mfaToken from the sign-in answer whose status was mfa-required */
+            mfaToken: string;
+        };
         AdminDto: {
             /** @example ada@example.com */
             email: string;
@@ -1080,21 +1064,9 @@ export interface components {
             name?: string;
             capabilities?: ("sms" | "voice")[];
         };
-        CreateWebhookEndpointDto: {
-            /** @description http(s) URL receiving the deliveries; public addresses only unless WEBHOOK_ALLOW_PRIVATE=true */
-            url: string;
-            /** @description organization.events.v1 types to deliver; empty or absent means every type */
-            eventTypes?: ("OrganizationProvisioned" | "OrganizationRenamed" | "OrganizationSuspended" | "OrganizationReactivated" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "InvitationCreated" | "InvitationRevoked" | "InvitationAccepted" | "ResourceCreated" | "ResourceUpdated" | "ResourceDisabled" | "ResourceEnabled" | "ResourceDeleted")[];
-            description?: string;
-        };
-        UpdateWebhookEndpointDto: {
-            url?: string;
-            eventTypes?: ("OrganizationProvisioned" | "OrganizationRenamed" | "OrganizationSuspended" | "OrganizationReactivated" | "MemberAdded" | "MemberRoleChanged" | "MemberRemoved" | "InvitationCreated" | "InvitationRevoked" | "InvitationAccepted" | "ResourceCreated" | "ResourceUpdated" | "ResourceDisabled" | "ResourceEnabled" | "ResourceDeleted")[];
-            description?: string;
-        };
-        DisableWebhookEndpointDto: {
-            /** @description shown to Admins next to the endpoint */
-            reason?: string;
+        MfaRequirementDto: {
+            /** @description true: members must sign in with a second factor to work in the organization */
+            required: boolean;
         };
         RequirementDto: {
             /** @example crm */
@@ -1773,6 +1745,65 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaController_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableMfaDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmMfaDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2491,6 +2522,29 @@ export interface operations {
             };
         };
     };
+    MfaRequirementController_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaRequirementDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     ResourcesController_createPhoneNumber: {
         parameters: {
             query?: never;
@@ -2580,247 +2634,6 @@ export interface operations {
             };
         };
     };
-    WebhooksController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_register: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateWebhookEndpointDto"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateWebhookEndpointDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_attempts: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-                /** @description only the attempts of this delivery */
-                deliveryId?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_deliveries: {
-        parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_replay: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-                deliveryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_disable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DisableWebhookEndpointDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_enable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_rotate: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                endpointId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     AuthzController_permissions: {
         parameters: {
             query?: never;
@@ -2848,6 +2661,27 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaController_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteMfaSignInDto"];
             };
         };
         responses: {

@@ -39,6 +39,13 @@ export interface SignInResponse {
   organizations: Membership[];
 }
 
+/** the sign-in answer of an account with a second factor: the code must come with `mfaToken` */
+export interface MfaStep {
+  status: 'mfa-required';
+  mfaToken: string;
+  expiresIn: number;
+}
+
 export interface TokenResponse {
   accessToken: string;
   refreshToken?: string;

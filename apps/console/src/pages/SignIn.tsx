@@ -8,15 +8,27 @@ export function SignIn() {
   const { notice } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [mfaToken, setMfaToken] = useState<string | null>(null);
+  const [code, setCode] = useState('');
   const action = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const done = await action.run(async () => {
-      session.signedIn(await api.signIn({ email, password }));
+    let signedIn = false;
+    await action.run(async () => {
+      const answer = mfaToken
+        ? await api.completeMfa(/^\s*\d{3}\s?\d{3}\s*$/.test(code) ? { mfaToken, code } : { mfaToken, recoveryCode: code })
+        : await api.signIn({ email, password });
+      // an account with a second factor: the password was right, now the code from the authenticator app
+      if ('status' in answer) {
+        setMfaToken(answer.mfaToken);
+        return;
+      }
+      session.signedIn(answer);
       session.matrix(await api.permissions());
+      signedIn = true;
     });
-    if (done) navigate({ page: 'organizations' });
+    if (signedIn) navigate({ page: 'organizations' });
   }
 
   return (
@@ -26,6 +38,9 @@ export function SignIn() {
       <form onSubmit={submit} aria-label="Sign in">
         <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" />
         <Field label="Password" type="password" value={password} onChange={setPassword} required autoComplete="current-password" />
+        {mfaToken && (
+          <Field label="Code from your authenticator app (or a recovery code)" value={code} onChange={setCode} required autoComplete="one-time-code" />
+        )}
         <Alert>{action.error}</Alert>
         <button type="submit" disabled={action.busy}>
           Sign in

@@ -14,7 +14,10 @@ export function SignUp() {
     event.preventDefault();
     const done = await action.run(async () => {
       await api.signUp({ email, password, displayName });
-      session.signedIn(await api.signIn({ email, password }));
+      const answer = await api.signIn({ email, password });
+      // a new account has no second factor yet; should one be there, the sign-in page asks for the code
+      if ('status' in answer) return navigate({ page: 'sign-in' });
+      session.signedIn(answer);
       session.matrix(await api.permissions());
     });
     if (done) navigate({ page: 'organizations' });

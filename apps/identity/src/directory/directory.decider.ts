@@ -11,6 +11,8 @@ export interface OrganizationProfile {
   name: string;
   region: Region;
   status: 'active' | 'suspended';
+  /** since MFA; absent in records from before: not required */
+  mfaRequired?: boolean;
 }
 
 export type KnownOrganizationEvent = { type: 'OrganizationRecorded'; data: OrganizationProfile & { sourceRevision: number } };

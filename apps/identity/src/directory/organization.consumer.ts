@@ -69,6 +69,8 @@ export function recordingFor(event: OrganizationIntegrationEvent): Recording | n
       return profile({ status: 'suspended' });
     case 'OrganizationReactivated':
       return profile({ status: 'active' });
+    case 'OrganizationMfaRequirementChanged':
+      return profile({ mfaRequired: event.data.required });
     case 'MemberAdded':
       return membership(event.data.userId, 'granted', event.data.role);
     case 'MemberRoleChanged':

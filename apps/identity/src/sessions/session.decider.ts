@@ -4,13 +4,14 @@ import { Decider, DomainError, assertNever } from '@lib/eventstore';
 export const sessionStream = (sessionId: string) => `session-${sessionId}`;
 
 export type SessionEvent =
-  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string } }
+  /** `amr` (RFC 8176) since MFA: how the user authenticated; sessions started before hold none (password only) */
+  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[] } }
   | { type: 'SessionScoped'; data: { organizationId: string } }
   | { type: 'SessionRefreshed'; data: { refreshHash: string; expiresAt: string } }
   | { type: 'SessionEnded'; data: { reason: 'sign-out' | 'refresh-token-reused' } };
 
 export type SessionCommand =
-  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string }
+  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[] }
   | { type: 'ScopeSession'; organizationId: string }
   | { type: 'RefreshSession'; presentedHash: string; newHash: string; expiresAt: string; at: string }
   | { type: 'EndSession'; presentedHash?: string };
@@ -23,6 +24,7 @@ export interface SessionState {
   expiresAt: string;
   organizationId: string | null;
   ended: boolean;
+  amr?: string[];
 }
 
 const refused = () => new DomainError('forbidden', 'the refresh token is not valid', 'invalid-refresh-token');
@@ -40,7 +42,14 @@ export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState>
   evolve(state, event) {
     switch (event.type) {
       case 'SessionStarted':
-        return { ...state, exists: true, userId: event.data.userId, refreshHash: event.data.refreshHash, expiresAt: event.data.expiresAt };
+        return {
+          ...state,
+          exists: true,
+          userId: event.data.userId,
+          refreshHash: event.data.refreshHash,
+          expiresAt: event.data.expiresAt,
+          ...(event.data.amr ? { amr: event.data.amr } : {}),
+        };
       case 'SessionScoped':
         return { ...state, organizationId: event.data.organizationId };
       case 'SessionRefreshed':

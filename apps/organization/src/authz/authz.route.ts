@@ -16,6 +16,8 @@ const bodySchema = {
     userId: { type: 'string', minLength: 1, maxLength: 100 },
     organizationId: { type: 'string', minLength: 1, maxLength: 100 },
     permission: { type: 'string', enum: [...PERMISSIONS] },
+    /** whether the user's session passed a second factor (`mfa` in the access token's `amr`); absent: it did not */
+    mfa: { type: 'boolean' },
   },
 } as const;
 
@@ -26,7 +28,7 @@ const responseSchema = {
 
 interface RouteRequest {
   headers: Record<string, string | string[] | undefined>;
-  body: { userId: string; organizationId: string; permission: string };
+  body: { userId: string; organizationId: string; permission: string; mfa?: boolean };
   url: string;
 }
 interface RouteReply {
@@ -61,8 +63,8 @@ export function registerAuthzCheckRoute(
       done();
     },
     handler: async (request: RouteRequest) => {
-      const { userId, organizationId, permission } = request.body;
-      return organizations.check(userId, organizationId, permission);
+      const { userId, organizationId, permission, mfa } = request.body;
+      return organizations.check(userId, organizationId, permission, mfa === true);
     },
     errorHandler: (error: Error & { validation?: { instancePath?: string; message?: string }[]; statusCode?: number }, request: RouteRequest, reply: RouteReply) => {
       if (error.validation) {

@@ -57,7 +57,7 @@ export function registerForwardAuthRoute(
   const authorizer = new ForwardAuthorizer(
     new RouteMatcher(ROUTE_TABLE),
     auth,
-    (userId, organizationId, permission) => organizations.check(userId, organizationId, permission),
+    (userId, organizationId, permission, mfa) => organizations.check(userId, organizationId, permission, mfa),
     region,
   );
   const log = logger('authz.forward');

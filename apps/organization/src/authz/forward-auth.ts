@@ -20,6 +20,7 @@ export type ForwardReason =
   | 'token-not-scoped'
   | 'not-a-member'
   | 'organization-suspended'
+  | 'mfa-required'
   | 'permission-denied';
 
 export interface ForwardDecision {
@@ -41,7 +42,7 @@ export interface ForwardRequest {
 }
 
 /** the decision from current state, as OrganizationsService.check answers it */
-export type MembershipCheck = (userId: string, organizationId: string, permission: Permission) => Promise<{ allowed: boolean; role: Role | null; reason?: string }>;
+export type MembershipCheck = (userId: string, organizationId: string, permission: Permission, mfa: boolean) => Promise<{ allowed: boolean; role: Role | null; reason?: string }>;
 
 const REALM = 'orgs-control-plane';
 const METHOD = /^[A-Z]{1,16}$/;
@@ -123,7 +124,8 @@ export class ForwardAuthorizer {
       const detail = 'this route needs an access token scoped to the organization (POST /v1/sessions/organization)';
       return { ...this.deny(403, 'token-not-scoped', detail, instance, {}, { permission }), method, path, subject };
     }
-    const decision = await this.check(claims.sub, organizationId, permission);
+    const mfa = Array.isArray(claims.amr) && claims.amr.includes('mfa');
+    const decision = await this.check(claims.sub, organizationId, permission, mfa);
     if (!decision.allowed) {
       const reason = (decision.reason ?? 'permission-denied') as ForwardReason;
       const detail =
@@ -133,7 +135,9 @@ export class ForwardAuthorizer {
             ? `you are not a member of this organization (${permission} is needed)`
             : reason === 'organization-suspended'
               ? `the organization is suspended (${permission} is needed)`
-              : `organization not found (${permission} is needed)`;
+              : reason === 'mfa-required'
+                ? 'this organization requires a second factor: sign in with MFA'
+                : `organization not found (${permission} is needed)`;
       return {
         ...this.deny(403, reason, detail, instance, {}, { permission, ...(decision.role ? { role: decision.role } : {}) }),
         method,

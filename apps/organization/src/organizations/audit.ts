@@ -20,6 +20,7 @@ export function describeAuditEntry(event: RecordedEvent): AuditEntry {
     case 'OrganizationRenamed':
     case 'OrganizationSuspended':
     case 'OrganizationReactivated':
+    case 'OrganizationMfaRequirementChanged':
       return { ...base, action: actionName(e.type), subject: `organization:${e.data.organizationId}`, details };
     case 'InvitationCreated':
     case 'InvitationRevoked':

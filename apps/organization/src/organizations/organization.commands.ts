@@ -1,6 +1,7 @@
 import { Region, ResourceType, Role } from '@lib/contracts';
 import type { Sealed } from '../resources/secret-box';
 import type { ResourceData } from './organization.events';
+import type { MfaRequirementCommand } from '../mfa-requirement/mfa-requirement.decider';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
 export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
@@ -24,6 +25,7 @@ export type LifecycleCommand = Envelope &
     | { type: 'RenameOrganization'; name: string }
     | { type: 'SuspendOrganization'; reason: string }
     | { type: 'ReactivateOrganization' }
+    | MfaRequirementCommand
   );
 
 /** who belongs to it */
@@ -54,7 +56,7 @@ export type ResourceCommand = Envelope &
 
 export type OrganizationCommand = LifecycleCommand | MembershipCommand | ResourceCommand;
 
-export const LIFECYCLE_COMMAND_TYPES = ['ProvisionOrganization', 'RenameOrganization', 'SuspendOrganization', 'ReactivateOrganization'] as const;
+export const LIFECYCLE_COMMAND_TYPES = ['ProvisionOrganization', 'RenameOrganization', 'SuspendOrganization', 'ReactivateOrganization', 'SetMfaRequirement'] as const;
 export const MEMBERSHIP_COMMAND_TYPES = ['InviteMember', 'RevokeInvitation', 'AcceptInvitation', 'ChangeMemberRole', 'RemoveMember'] as const;
 export const RESOURCE_COMMAND_TYPES = ['CreateResource', 'UpdateResource', 'DisableResource', 'EnableResource', 'DeleteResource'] as const;
 

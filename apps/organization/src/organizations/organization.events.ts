@@ -26,6 +26,7 @@ export const LIFECYCLE_EVENT_TYPES = [
   'OrganizationSuspended',
   'OrganizationReactivated',
   'OrganizationKeyIssued',
+  'OrganizationMfaRequirementChanged',
 ] as const;
 /** who belongs to it: invitations and members */
 export const MEMBERSHIP_EVENT_TYPES = [
@@ -50,6 +51,7 @@ export interface OrganizationEventData {
   OrganizationSuspended: { organizationId: string; reason: string };
   OrganizationReactivated: { organizationId: string };
   OrganizationKeyIssued: { organizationId: string; wrappedKey: Sealed };
+  OrganizationMfaRequirementChanged: { organizationId: string; required: boolean };
   InvitationCreated: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string };
   InvitationRevoked: { organizationId: string; invitationId: string; email: string };
   InvitationAccepted: { organizationId: string; invitationId: string; email: string; userId: string };

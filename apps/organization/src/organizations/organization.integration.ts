@@ -62,6 +62,9 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
       integration = { ...base, type: e.type, data } as OrganizationIntegrationEvent;
       break;
     }
+    case 'OrganizationMfaRequirementChanged':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, required: e.data.required } };
+      break;
     case 'OrganizationKeyIssued': // internal: the wrapped key never leaves the service
       return null;
     default:

@@ -1,4 +1,5 @@
 import { DomainError, assertNever } from '@lib/eventstore';
+import { decideMfaRequirement } from '../mfa-requirement/mfa-requirement.decider';
 import type { LifecycleCommand } from './organization.commands';
 import type { OrganizationState } from './organization.state';
 import type { LifecycleEvent, OrganizationEvent } from './organization.events';
@@ -48,6 +49,8 @@ function decideExisting(command: Exclude<LifecycleCommand, { type: 'ProvisionOrg
       if (state.status === 'suspended') return [];
       return [{ type: 'OrganizationSuspended', data: { organizationId, reason: command.reason } }];
 
+    case 'SetMfaRequirement':
+      return decideMfaRequirement(command, state);
     case 'ReactivateOrganization':
       operatorOnly(command.actor);
       if (state.status === 'active') return [];

@@ -34,6 +34,8 @@ export interface OrganizationState {
   /** the organization's data key, wrapped by the master key */
   wrappedKey: Sealed | null;
   resources: Map<string, Resource>;
+  /** members must have signed in with a second factor (absent in snapshots from before MFA: false) */
+  mfaRequired?: boolean;
 }
 
 export interface Resource extends ResourceData {
@@ -131,6 +133,9 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       if (resource) resource.status = event.type === 'ResourceDisabled' ? 'disabled' : 'active';
       return state;
     }
+    case 'OrganizationMfaRequirementChanged':
+      state.mfaRequired = event.data.required;
+      return state;
     case 'ResourceDeleted':
       state.resources.delete(event.data.resourceId);
       return state;

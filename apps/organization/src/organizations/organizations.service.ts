@@ -10,6 +10,7 @@ import { SecretBox } from '../resources/secret-box';
 import { OrganizationRepository } from './organization.repository';
 import { Actor, OrganizationCommand, OrganizationState, roleOf } from './organization.decider';
 import { AuditFilter, queryAudit } from '../audit/audit.read-model';
+import { assertMfaSatisfied } from '../mfa-requirement/mfa-requirement.decider';
 import { OrganizationReadModel } from './projections/organization.read-model';
 
 type CommandBody = OrganizationCommand extends infer C ? (C extends OrganizationCommand ? Omit<C, 'at' | 'actor'> : never) : never;
@@ -137,6 +138,7 @@ export class OrganizationsService {
       region: state.region,
       status: state.status,
       memberCount: state.members.size,
+      mfaRequired: state.mfaRequired ?? false,
     };
   }
 
@@ -148,6 +150,7 @@ export class OrganizationsService {
     if (principal.kind === 'user') {
       this.assertScoped(principal, organizationId);
       assertRoleGrants(roleOf(state, this.actorOf(principal)), permission);
+      assertMfaSatisfied(state, principal);
     }
     return { state, revision };
   }
@@ -177,14 +180,17 @@ export class OrganizationsService {
   }
 
   /** for the gateway: decided from the write model's current state, whatever any token says */
-  async check(userId: string, organizationId: string, permission: string) {
+  async check(userId: string, organizationId: string, permission: string, mfa = false) {
     if (!isPermission(permission)) {
       throw new DomainError('invalid', `unknown permission ${permission}`, 'unknown-permission');
     }
     const region = regionOfOrganization(organizationId);
     if (!region || region !== this.region) return { allowed: false, role: null as Role | null, reason: 'unknown-organization' };
     const { state } = await this.organizations.load(organizationId);
-    const decision = decideAccess({ exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null }, permission);
+    const decision = decideAccess(
+      { exists: state.exists, suspended: state.status === 'suspended', role: state.members.get(userId)?.role ?? null, mfaRequired: state.mfaRequired === true, mfa },
+      permission,
+    );
     return decision.allowed ? { allowed: true, role: decision.role } : decision;
   }
 }
