@@ -1,6 +1,6 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
-import { AUTH_CONFIG, authConfig, AuthGuard, inProcessKeySet, LocalKeySet, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, inProcessKeySet, LocalKeySet, regionalVerifier } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { IdentityConfig } from './config';
@@ -15,6 +15,11 @@ import { OrganizationEventsConsumer, parseOrganizationMessage } from './director
 import { VerificationController } from './verification/verification.controller';
 import { VerificationRepository } from './verification/verification.repository';
 import { VerificationService } from './verification/verification.service';
+import { MembershipIndexRepository } from './regions/membership-index.repository';
+import { MembershipIndexRelay } from './regions/membership-index.relay';
+import { RegionPeersClient } from './regions/region-peers.client';
+import { RegionsController } from './regions/regions.controller';
+import { RegionsService } from './regions/regions.service';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -35,7 +40,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController],
+        controllers: [IdentityController, VerificationController, RegionsController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -51,7 +56,7 @@ export class IdentityModule {
             useFactory: (config: IdentityConfig, token: string, keys: SigningKeys) => {
               const local = new LocalKeySet();
               local.publish(keys.jwks());
-              return authConfig(config, token, new TokenVerifier({ local }));
+              return authConfig(config, token, regionalVerifier({ local }, config));
             },
           },
           AuthGuard,
@@ -67,6 +72,11 @@ export class IdentityModule {
           IdentityService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,
+          // one account across regions (docs/regions.md): idle with no REGION_PEERS
+          RegionPeersClient,
+          MembershipIndexRepository,
+          RegionsService,
+          MembershipIndexRelay,
         ],
       },
       deps,

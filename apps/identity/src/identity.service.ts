@@ -14,6 +14,7 @@ import { InvitationsRepository, KnownOrganizationRepository } from './directory/
 import { emailStream } from './users/user.decider';
 import { passwordProblem } from './users/password-policy';
 import { VerificationService } from './verification/verification.service';
+import { RegionsService } from './regions/regions.service';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -33,6 +34,7 @@ export class IdentityService {
     private readonly sessions: SessionRepository,
     private readonly keys: SigningKeys,
     private readonly verification: VerificationService,
+    private readonly regions: RegionsService,
   ) {
     const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
     // per account, whatever the address: rotating client addresses buys no extra guesses
@@ -50,7 +52,8 @@ export class IdentityService {
     const invitationId = input.invitationToken ? await this.verification.checkInvitationLink(input.invitationToken, input.email, at) : null;
     const metadata = { at, actor: 'anonymous' };
     // uniqueness on the write side: the email's reservation stream can only be created once
-    let userId = `usr-${sortableId()}`;
+    // with peer regions, the id names this home region (docs/regions.md); alone, ids stay as they always were
+    let userId = this.config.REGION_PEERS && Object.keys(this.config.REGION_PEERS).length > 0 ? `usr-${this.config.REGION}-${sortableId()}` : `usr-${sortableId()}`;
     try {
       await this.store.append(emailStream(input.email), [{ type: 'EmailReserved', data: { userId }, metadata }], {
         expectedRevision: 'no_stream',
@@ -148,16 +151,24 @@ export class IdentityService {
         role,
       });
     }
+    // organizations in peer regions, from the membership index (none without REGION_PEERS)
+    result.push(...(await this.regions.organizationsOf(userId)));
     return result.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** an access token scoped to one organization the user belongs to now */
   async selectOrganization(principal: Extract<Principal, { kind: 'user' }>, organizationId: string, sessionId: string | undefined) {
     const { state } = await this.users.load(principal.userId);
-    const role = state.memberships.get(organizationId);
+    // an organization of a peer region: its region decides every request from its own current state
+    const remote = state.memberships.has(organizationId) ? null : await this.regions.roleIn(principal.userId, organizationId);
+    const role = state.memberships.get(organizationId) ?? remote?.role;
     if (!role) throw notAMember();
     if (!(await this.verification.isVerified(principal.userId))) {
       throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before working in an organization', 'email-not-verified');
+    }
+    if (remote) {
+      if (sessionId) await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
+      return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region: remote.region }, true)), role };
     }
     const { state: known } = await this.organizations.load(organizationId);
     if (known.profile?.status === 'suspended') {

@@ -771,6 +771,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regions/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record a membership index entry from an organization's region (idempotent: the highest source revision wins) */
+        put: operations["RegionsController_record"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -883,6 +900,22 @@ export interface components {
         VerifyEmailDto: {
             /** @description the token from the link in the verification mail */
             token: string;
+        };
+        MembershipIndexEntryDto: {
+            /** @example usr-us-01jz3k8q4m2n5p6r7s8t9v0w1x */
+            userId: string;
+            /** @example org-eu-01jz3k8q4m2n5p6r7s8t9v0w1x */
+            organizationId: string;
+            organizationName: string;
+            /** @enum {string} */
+            region: "us" | "eu" | "apac";
+            /**
+             * @description null: the user is no longer a member
+             * @enum {string|null}
+             */
+            role: "Admin" | "Developer" | "Agent" | null;
+            /** @description the organization stream's revision this entry reflects */
+            sourceRevision: number;
         };
         AdminDto: {
             /** @example ada@example.com */
@@ -2438,6 +2471,27 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RegionsController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIndexEntryDto"];
+            };
+        };
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
