@@ -42,18 +42,16 @@ export const regionPeersSchema = z
 
 export const regionPeerSettings = {
   REGION_PEERS: regionPeersSchema,
-  /** the credential this stack presents to its peers (each peer lists it in its SERVICE_TOKENS) */
+  /** the credential this stack's identity presents to its peers (each peer lists it in its SERVICE_TOKENS); required by identity with peers */
   REGION_PEER_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** how long a peer call (JWKS, membership index, health) may take before the peer counts as unavailable */
   REGION_PEER_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
 };
 
-export function regionPeerProblems(config: { REGION: Region; REGION_PEERS: Partial<Record<Region, string>>; REGION_PEER_TOKEN?: string }): string[] {
+/** every service checks these; identity (the only one that calls its peers) also requires REGION_PEER_TOKEN */
+export function regionPeerProblems(config: { REGION: Region; REGION_PEERS: Partial<Record<Region, string>> }): string[] {
   const problems: string[] = [];
   if (config.REGION_PEERS[config.REGION]) problems.push(`REGION_PEERS: lists this stack's own region ${config.REGION}`);
-  if (Object.keys(config.REGION_PEERS).length > 0 && !config.REGION_PEER_TOKEN) {
-    problems.push('REGION_PEER_TOKEN: required when REGION_PEERS is set');
-  }
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Region } from '@lib/contracts';
-import { peerRegions } from '@lib/platform';
+import { ConfigError, peerRegions } from '@lib/platform';
 import { SERVICE_CONFIG } from '@lib/service-kit';
 import { IdentityConfig } from '../config';
 
@@ -26,7 +26,12 @@ export class RegionPeersClient {
   private readonly reachability = new Map<Region, { up: boolean; checkedAt: number }>();
   static readonly REACHABILITY_TTL_MS = 5000;
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: IdentityConfig) {}
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: IdentityConfig) {
+    // identity is the one service that calls its peers: without a credential it could send them nothing (exit 78)
+    if (peerRegions(config).length > 0 && !config.REGION_PEER_TOKEN) {
+      throw new ConfigError('invalid configuration:\n  REGION_PEER_TOKEN: required by identity when REGION_PEERS is set');
+    }
+  }
 
   get region(): Region {
     return this.config.REGION;
