@@ -6,6 +6,8 @@
 #   KAFKA_PORT             broker (PLAINTEXT) port, default 9092
 #   KAFKA_CONTROLLER_PORT  KRaft controller port, default 9093
 #   KAFKA_KEEP_DATA=1      keep .tools/kafka-data between starts (default: wiped at each start)
+#   KAFKA_INSTANCE         a second broker on this machine (e.g. `eu` for a second region): its pid, log, data and
+#                          config go to .tools/kafka-<instance>.* instead (stop it with the same KAFKA_INSTANCE)
 #   KAFKA_HEAP_OPTS        default "-Xms512m -Xmx512m"
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness, default 120
 #   KAFKA_READY_CHECK      "topics" (default: log line + TopicCommand --list) or "log" (log line only)
@@ -19,10 +21,11 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx512m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
 KAFKA_READY_CHECK="${KAFKA_READY_CHECK:-topics}"
 
-PIDFILE="$TOOLS/kafka.pid"
-LOGFILE="$TOOLS/kafka.log"
-DATA="$TOOLS/kafka-data"
-CONF="$TOOLS/kafka-conf"
+KNAME="kafka${KAFKA_INSTANCE:+-$KAFKA_INSTANCE}"
+PIDFILE="$TOOLS/$KNAME.pid"
+LOGFILE="$TOOLS/$KNAME.log"
+DATA="$TOOLS/$KNAME-data"
+CONF="$TOOLS/$KNAME-conf"
 MARKER="kafka.Kafka"
 
 if pid="$(pid_alive "$PIDFILE" "$MARKER")"; then
@@ -123,8 +126,8 @@ if [ ! -f "$DATA/meta.properties" ]; then
   cluster_id="$("$JAVA" "${JAVA_COMMON[@]}" "${TOOLS_LOG[@]}" -Xmx128m kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
   [ -n "$cluster_id" ] || die "kafka.tools.StorageTool random-uuid printed nothing"
   if ! "$JAVA" "${JAVA_COMMON[@]}" "${TOOLS_LOG[@]}" -Xmx256m kafka.tools.StorageTool format --standalone \
-      -t "$cluster_id" -c "$CONF/server.properties" >"$TOOLS/kafka-format.log" 2>&1; then
-    cat "$TOOLS/kafka-format.log" >&2
+      -t "$cluster_id" -c "$CONF/server.properties" >"$TOOLS/$KNAME-format.log" 2>&1; then
+    cat "$TOOLS/$KNAME-format.log" >&2
     die "kafka.tools.StorageTool format failed"
   fi
 fi
@@ -161,10 +164,10 @@ done
 if [ "$KAFKA_READY_CHECK" = "topics" ]; then
   until "$JAVA" -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${JAVA_COMMON[@]}" "${TOOLS_LOG[@]}" \
       org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --list \
-      >"$TOOLS/kafka-readycheck.log" 2>&1; do
+      >"$TOOLS/$KNAME-readycheck.log" 2>&1; do
     kill -0 "$pid" 2>/dev/null || fail "Kafka process exited during startup"
     [ "$(date +%s)" -lt "$deadline" ] || {
-      cat "$TOOLS/kafka-readycheck.log" >&2
+      cat "$TOOLS/$KNAME-readycheck.log" >&2
       fail "TopicCommand --list still failing after ${KAFKA_START_TIMEOUT}s"
     }
     sleep 0.5

@@ -5,4 +5,5 @@ set -euo pipefail
 # shellcheck source=scripts/infra/common.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 
-stop_pidfile Kafka "$TOOLS/kafka.pid" "kafka.Kafka" "${KAFKA_STOP_TIMEOUT:-30}"
+# KAFKA_INSTANCE: the second broker started with the same KAFKA_INSTANCE
+stop_pidfile Kafka "$TOOLS/kafka${KAFKA_INSTANCE:+-$KAFKA_INSTANCE}.pid" "kafka.Kafka" "${KAFKA_STOP_TIMEOUT:-30}"

@@ -50,9 +50,20 @@ describe('one stack per region: no region points at another region\'s infrastruc
 
   it.each(REGIONS)('%s: nothing in the rendered manifests names another region', (region) => {
     const others = REGIONS.filter((r) => r !== region);
-    const strings = allStrings(renderOverlay(region).resources);
+    // REGION_PEERS is the one value that names the other regions: their public gateways (docs/regions.md)
+    const peers = infrastructure(region).data.REGION_PEERS;
+    const strings = allStrings(renderOverlay(region).resources).filter((s) => s !== peers);
     const offending = strings.filter((s) => others.some((o) => words(s).includes(o) || s.includes(`ocp-${o}`)));
     expect(offending).toEqual([]);
+  });
+
+  it.each(REGIONS)('%s: REGION_PEERS lists every other region by its public address, never its internal services', (region) => {
+    const peers = infrastructure(region).data.REGION_PEERS.split(',').map((p) => p.split('='));
+    expect(peers.map(([r]) => r).sort()).toEqual(REGIONS.filter((r) => r !== region).sort());
+    for (const [, url] of peers) {
+      expect(new URL(url).protocol).toBe('https:');
+      expect(url).not.toMatch(/svc\.cluster\.local|ocp-/);
+    }
   });
 
   it('no two regions share an address, a bucket or a namespace', () => {

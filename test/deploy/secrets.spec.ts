@@ -148,6 +148,7 @@ describe('deploy/k8s/secret.example.yaml', () => {
     for (const s of SERVICES) expect(reads(s).has('PGPASSWORD')).toBe(true);
     expect(reads('organization').has('SECRETS_MASTER_KEY')).toBe(true);
     expect([...reads('app-packaging')].sort()).toEqual(['OPERATOR_TOKEN', 'PGPASSWORD', 'S3_ACCESS_KEY', 'S3_SECRET_KEY']);
-    expect([...reads('identity')].sort()).toEqual(['MFA_MASTER_KEY', 'OPERATOR_TOKEN', 'PGPASSWORD']);
+    // identity: TOTP sealing key (docs/mfa.md); with peer regions, its peer credential and the peers' (docs/regions.md)
+    expect([...reads('identity')].sort()).toEqual(['MFA_MASTER_KEY', 'OPERATOR_TOKEN', 'PGPASSWORD', 'REGION_PEER_TOKEN', 'SERVICE_TOKENS']);
   });
 });

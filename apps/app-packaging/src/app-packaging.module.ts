@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AUTH_CONFIG, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, regionalVerifier } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { PackagingConfig } from './config';
@@ -33,7 +33,7 @@ export class AppPackagingModule {
           {
             provide: AUTH_CONFIG,
             inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
-            useFactory: (config: PackagingConfig, token: string) => authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+            useFactory: (config: PackagingConfig, token: string) => authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
           },
           packageStorageProvider,
           PackageStorageLifecycle,

@@ -1,6 +1,6 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
-import { AUTH_CONFIG, authConfig, AuthGuard, inProcessKeySet, LocalKeySet, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, authConfig, AuthGuard, inProcessKeySet, LocalKeySet, regionalVerifier } from '@lib/auth';
 import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { IdentityConfig } from './config';
@@ -19,6 +19,11 @@ import { MfaController } from './mfa/mfa.controller';
 import { MfaRepository } from './mfa/mfa.repository';
 import { MfaService } from './mfa/mfa.service';
 import { TotpSecretBox } from './mfa/totp-secret-box';
+import { MembershipIndexRepository } from './regions/membership-index.repository';
+import { MembershipIndexRelay } from './regions/membership-index.relay';
+import { RegionPeersClient } from './regions/region-peers.client';
+import { RegionsController } from './regions/regions.controller';
+import { RegionsService } from './regions/regions.service';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -39,7 +44,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController, MfaController],
+        controllers: [IdentityController, VerificationController, MfaController, RegionsController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -55,7 +60,7 @@ export class IdentityModule {
             useFactory: (config: IdentityConfig, token: string, keys: SigningKeys) => {
               const local = new LocalKeySet();
               local.publish(keys.jwks());
-              return authConfig(config, token, new TokenVerifier({ local }));
+              return authConfig(config, token, regionalVerifier({ local }, config));
             },
           },
           AuthGuard,
@@ -78,6 +83,11 @@ export class IdentityModule {
           IdentityService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,
+          // one account across regions (docs/regions.md): idle with no REGION_PEERS
+          RegionPeersClient,
+          MembershipIndexRepository,
+          RegionsService,
+          MembershipIndexRelay,
         ],
       },
       deps,

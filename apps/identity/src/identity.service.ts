@@ -16,6 +16,7 @@ import { passwordProblem } from './users/password-policy';
 import { VerificationService } from './verification/verification.service';
 import { MfaService } from './mfa/mfa.service';
 import { AMR_MFA, AMR_PASSWORD, amrOf } from './mfa/amr';
+import { RegionsService } from './regions/regions.service';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -36,6 +37,7 @@ export class IdentityService {
     private readonly keys: SigningKeys,
     private readonly verification: VerificationService,
     private readonly mfa: MfaService,
+    private readonly regions: RegionsService,
   ) {
     const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
     // per account, whatever the address: rotating client addresses buys no extra guesses
@@ -53,7 +55,8 @@ export class IdentityService {
     const invitationId = input.invitationToken ? await this.verification.checkInvitationLink(input.invitationToken, input.email, at) : null;
     const metadata = { at, actor: 'anonymous' };
     // uniqueness on the write side: the email's reservation stream can only be created once
-    let userId = `usr-${sortableId()}`;
+    // with peer regions, the id names this home region (docs/regions.md); alone, ids stay as they always were
+    let userId = this.config.REGION_PEERS && Object.keys(this.config.REGION_PEERS).length > 0 ? `usr-${this.config.REGION}-${sortableId()}` : `usr-${sortableId()}`;
     try {
       await this.store.append(emailStream(input.email), [{ type: 'EmailReserved', data: { userId }, metadata }], {
         expectedRevision: 'no_stream',
@@ -172,22 +175,31 @@ export class IdentityService {
         role,
       });
     }
+    // organizations in peer regions, from the membership index (none without REGION_PEERS)
+    result.push(...(await this.regions.organizationsOf(userId)));
     return result.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** an access token scoped to one organization the user belongs to now */
   async selectOrganization(principal: Extract<Principal, { kind: 'user' }>, organizationId: string, sessionId: string | undefined) {
     const { state } = await this.users.load(principal.userId);
-    const role = state.memberships.get(organizationId);
+    // an organization of a peer region: its region decides every request from its own current state
+    const remote = state.memberships.has(organizationId) ? null : await this.regions.roleIn(principal.userId, organizationId);
+    const role = state.memberships.get(organizationId) ?? remote?.role;
     if (!role) throw notAMember();
     if (!(await this.verification.isVerified(principal.userId))) {
       throw new DomainError('forbidden', 'confirm your email address (the link we mailed you) before working in an organization', 'email-not-verified');
+    }
+    const amr = sessionId ? amrOf((await this.sessions.load(sessionId)).state) : [...AMR_PASSWORD];
+    if (remote) {
+      // the peer region decides its MFA requirement from `amr` on every request (docs/mfa.md, docs/regions.md)
+      if (sessionId) await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
+      return { ...(await this.tokens(principal.userId, principal.email, sessionId ?? sortableId(), { id: organizationId, region: remote.region }, true, amr)), role };
     }
     const { state: known } = await this.organizations.load(organizationId);
     if (known.profile?.status === 'suspended') {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
     }
-    const amr = sessionId ? amrOf((await this.sessions.load(sessionId)).state) : [...AMR_PASSWORD];
     if (known.profile?.mfaRequired && !amr.includes('mfa')) {
       if (!(await this.mfa.isEnabled(principal.userId))) {
         throw new DomainError('forbidden', 'this organization requires a second factor: enrol (POST /v1/me/mfa/totp), then sign in again', 'mfa-enrolment-required');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { join } from 'node:path';
-import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, TokenVerifier } from '@lib/auth';
+import { AUTH_CONFIG, AuthConfig, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, regionalVerifier } from '@lib/auth';
 import { IDENTITY_EVENTS_TOPIC } from '@lib/contracts';
 import { registerOpenApiPaths } from '@lib/platform';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
@@ -68,7 +68,7 @@ export class OrganizationModule {
           {
             provide: AUTH_CONFIG,
             inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
-            useFactory: (config: OrganizationConfig, token: string) => authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+            useFactory: (config: OrganizationConfig, token: string) => authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
           },
           {
             provide: SecretBox,

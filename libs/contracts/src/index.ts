@@ -1,4 +1,5 @@
 export * from './regions';
+export * from './user-ids';
 export * from './envelope';
 export * from './organization.events.v1';
 export * from './identity.events.v1';

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { REGIONS } from '@lib/contracts';
+import { regionPeerProblems, regionPeerSettings } from './region-peers';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -81,6 +82,8 @@ export const baseConfigSchema = z.object({
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
   /** on SIGTERM: readiness false and connections closed after each response for this long, then stop */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** one account across regions (docs/regions.md): the peer regions and the credential presented to them */
+  ...regionPeerSettings,
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -92,6 +95,7 @@ export function infrastructureProblems(config: BaseConfig): string[] {
   }
   if (config.EVENT_STORE === 'postgres' && !config.POSTGRES_URL) problems.push('POSTGRES_URL: required when EVENT_STORE=postgres');
   if (config.BUS === 'kafka' && config.KAFKA_BROKERS.length === 0) problems.push('KAFKA_BROKERS: required when BUS=kafka');
+  problems.push(...regionPeerProblems(config));
   return problems;
 }
 

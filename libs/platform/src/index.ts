@@ -12,3 +12,4 @@ export * from './mail';
 export * from './input-hygiene';
 export * from './email.field';
 export * from './metrics-access';
+export * from './region-peers';

@@ -28,7 +28,7 @@ export const REQUIRED_ENV: Record<ServiceName, readonly string[]> = {
 export const ALL_TOPICS = [...new Set([...IDENTITY_TOPICS, ...ORGANIZATION_TOPICS, ...PACKAGING_TOPICS])].flatMap((t) => [t, `${t}.dlq`]);
 
 /** variables that are secrets: only ever from the Secret, never committed */
-export const SECRET_VARIABLES = ['OPERATOR_TOKEN', 'SECRETS_MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'SERVICE_TOKENS', 'PGPASSWORD', 'MFA_MASTER_KEY'] as const;
+export const SECRET_VARIABLES = ['OPERATOR_TOKEN', 'SECRETS_MASTER_KEY', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'SERVICE_TOKENS', 'PGPASSWORD', 'MFA_MASTER_KEY', 'REGION_PEER_TOKEN'] as const;
 export const SECRET_NAME = 'orgs-control-plane-secrets';
 export const CONFIG_MAP_NAME = 'orgs-control-plane-config';
 export const IMAGE = 'ghcr.io/example/orgs-control-plane';

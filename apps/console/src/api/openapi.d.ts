@@ -110,7 +110,6 @@ export interface paths {
                         organizationId: string;
                         /** @enum {string} */
                         permission: "console.access" | "portals.use" | "reports.read" | "apps.read" | "apps.edit" | "apps.publish" | "apps.export" | "apps.import" | "resources.read" | "resources.manage" | "members.read" | "members.manage" | "organization.manage" | "audit.read";
-                        mfa?: boolean;
                     };
                 };
             };
@@ -287,57 +286,6 @@ export interface paths {
         get: operations["IdentityController_invitations"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/me/mfa/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Disable the second factor: the password and a current code (or a recovery code) */
-        post: operations["MfaController_disable"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/me/mfa/totp": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Start TOTP enrolment: a new secret and its otpauth:// URI (render it as a QR code); confirm with a code to enable */
-        post: operations["MfaController_start"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/me/mfa/totp/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Confirm TOTP enrolment with the current code: MFA is enabled, and the single-use recovery codes are shown once */
-        post: operations["MfaController_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -742,23 +690,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/organizations/{id}/mfa-requirement": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Require (or stop requiring) a second factor of every member (Admin) */
-        put: operations["MfaRequirementController_set"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/organizations/{id}/phone-numbers": {
         parameters: {
             query?: never;
@@ -840,6 +771,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/regions/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record a membership index entry from an organization's region (idempotent: the highest source revision wins) */
+        put: operations["RegionsController_record"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -851,23 +799,6 @@ export interface paths {
         put?: never;
         /** Sign in: an unscoped access token, a refresh token, and the organizations with their roles */
         post: operations["IdentityController_signIn"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/sessions/mfa": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Second step of a sign-in that answered status mfa-required: the mfaToken and a code (or a recovery code) */
-        post: operations["MfaController_complete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -970,39 +901,21 @@ export interface components {
             /** @description the token from the link in the verification mail */
             token: string;
         };
-        ConfirmMfaDto: {
+        MembershipIndexEntryDto: {
+            /** @example usr-us-01jz3k8q4m2n5p6r7s8t9v0w1x */
+            userId: string;
+            /** @example org-eu-01jz3k8q4m2n5p6r7s8t9v0w1x */
+            organizationId: string;
+            organizationName: string;
+            /** @enum {string} */
+            region: "us" | "eu" | "apac";
             /**
-             * @description the current code from the authenticator app
-             * @example 123456
+             * @description null: the user is no longer a member
+             * @enum {string|null}
              */
-            code: string;
-        };
-        DisableMfaDto: {
-            /**
-             * @description the current code from the authenticator app (or give recoveryCode)
-             * @example 123456
-             */
-            code?: string;
-            /**
-             * @description one of the recovery codes shown at enrolment (single use)
-             * @example abcde-fghij
-             */
-            recoveryCode?: string;
-            password: string;
-        };
-        CompleteMfaSignInDto: {
-            /**
-             * @description the current code from the authenticator app (or give recoveryCode)
-             * @example 123456
-             */
-            code?: string;
-            /**
-             * @description one of the recovery codes shown at enrolment (single use)
-             * @example abcde-fghij
-             */
-            recoveryCode?: string;
-            /** @description the mfaToken from the sign-in answer whose status was mfa-required */
-            mfaToken: string;
+            role: "Admin" | "Developer" | "Agent" | null;
+            /** @description the organization stream's revision this entry reflects */
+            sourceRevision: number;
         };
         AdminDto: {
             /** @example ada@example.com */
@@ -1063,10 +976,6 @@ export interface components {
         UpdatePhoneNumberDto: {
             name?: string;
             capabilities?: ("sms" | "voice")[];
-        };
-        MfaRequirementDto: {
-            /** @description true: members must sign in with a second factor to work in the organization */
-            required: boolean;
         };
         RequirementDto: {
             /** @example crm */
@@ -1745,65 +1654,6 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    MfaController_disable: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["DisableMfaDto"];
-            };
-        };
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    MfaController_start: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    MfaController_confirm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConfirmMfaDto"];
-            };
-        };
         responses: {
             200: {
                 headers: {
@@ -2522,29 +2372,6 @@ export interface operations {
             };
         };
     };
-    MfaRequirementController_set: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MfaRequirementDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     ResourcesController_createPhoneNumber: {
         parameters: {
             query?: never;
@@ -2651,6 +2478,27 @@ export interface operations {
             };
         };
     };
+    RegionsController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIndexEntryDto"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     IdentityController_signIn: {
         parameters: {
             query?: never;
@@ -2661,27 +2509,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    MfaController_complete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CompleteMfaSignInDto"];
             };
         };
         responses: {
