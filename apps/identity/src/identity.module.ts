@@ -15,6 +15,10 @@ import { OrganizationEventsConsumer, parseOrganizationMessage } from './director
 import { VerificationController } from './verification/verification.controller';
 import { VerificationRepository } from './verification/verification.repository';
 import { VerificationService } from './verification/verification.service';
+import { RecoveryController } from './recovery/recovery.controller';
+import { PasswordResetRepository, UserSessionsRepository } from './recovery/recovery.repositories';
+import { RecoveryService } from './recovery/recovery.service';
+import { SessionGenerations } from './recovery/session-generations';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -35,7 +39,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController],
+        controllers: [IdentityController, VerificationController, RecoveryController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -65,6 +69,10 @@ export class IdentityModule {
           MailDispatcherLifecycle,
           VerificationService,
           IdentityService,
+          PasswordResetRepository,
+          UserSessionsRepository,
+          SessionGenerations,
+          RecoveryService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,
         ],

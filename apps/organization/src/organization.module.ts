@@ -22,6 +22,8 @@ import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identi
 import { AuditController } from './audit/audit.controller';
 import { AuditConsumers } from './audit/audit.consumers';
 import { auditProjection } from './audit/audit.read-model';
+import { InvitationLifecycleController } from './invitations/invitations.controller';
+import { InvitationLifecycleService } from './invitations/invitations.service';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -48,7 +50,7 @@ export class OrganizationModule {
       {
         module: OrganizationModule,
         name: 'organization',
-        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController],
+        controllers: [OrganizationsController, InvitationsController, InvitationLifecycleController, AuthzController, ResourcesController, AuditController],
         projections: [...organizationProjections, auditProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
@@ -76,6 +78,7 @@ export class OrganizationModule {
           OrganizationRepository,
           KnownUserRepository,
           OrganizationsService,
+          InvitationLifecycleService,
           ResourcesService,
           IdentityEventsConsumer,
           AuditConsumers,

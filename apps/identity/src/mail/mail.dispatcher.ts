@@ -1,5 +1,6 @@
 import { EventStore, ReadModelDatabase, RecordedEvent, Subscription } from '@lib/eventstore';
 import { logger, MailMessage, MailSender } from '@lib/platform';
+import type { RelayLeadership } from '@lib/messaging';
 
 /** what to send for one event of identity's log, or null when the event sends nothing */
 export type ComposeMail = (event: RecordedEvent) => Promise<MailMessage | null>;
@@ -12,6 +13,14 @@ export interface MailDispatcherOptions {
   maxAttempts: number;
   /** first retry delay; doubled on each further attempt */
   retryBaseMs: number;
+  /**
+   * Several replicas on a shared store (PostgreSQL): only the holder of this lease sends, and the checkpoint
+   * is shared (saved after each mail), so a mail goes out once whichever replica sends it. Without it, this
+   * process is the only sender.
+   */
+  leadership?: RelayLeadership & { close?: () => Promise<void> };
+  /** how often a replica without the lease tries to take it (default 1 s) */
+  leaseRetryMs?: number;
 }
 
 /**
@@ -25,6 +34,7 @@ export class MailDispatcher {
   private subscription: Subscription | null = null;
   private stopped = true;
   private wake: (() => void) | null = null;
+  private listening = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly log = logger('mail');
   static readonly CHECKPOINT = 'mailer:identity';
@@ -42,8 +52,58 @@ export class MailDispatcher {
     return this.options.readModels.checkpoint(MailDispatcher.CHECKPOINT)?.position ?? 0;
   }
 
+  /** true when this process sends (always, without a shared lease) */
+  get isSender() {
+    return !this.options.leadership || this.options.leadership.holds(MailDispatcher.CHECKPOINT);
+  }
+
   start() {
     this.stopped = false;
+    if (this.options.leadership) {
+      void this.campaign();
+      return;
+    }
+    this.subscribe();
+  }
+
+  /** tries to take the lease until it holds it or the dispatcher stops; then resumes from the shared checkpoint */
+  private async campaign() {
+    const leadership = this.options.leadership!;
+    if (!this.listening) {
+      this.listening = true;
+      leadership.onLost((name) => {
+        if (name !== MailDispatcher.CHECKPOINT) return;
+        this.log.warn('mail lease lost; another replica sends from the shared checkpoint');
+        const subscription = this.subscription;
+        this.subscription = null;
+        void (subscription?.stop() ?? Promise.resolve()).catch(() => undefined).then(() => {
+          if (!this.stopped) this.restartTimer = setTimeout(() => void this.campaign(), this.options.leaseRetryMs ?? 1000);
+        });
+      });
+    }
+    while (!this.stopped) {
+      try {
+        if (await leadership.tryAcquire(MailDispatcher.CHECKPOINT)) {
+          const shared = await leadership.checkpoint(MailDispatcher.CHECKPOINT);
+          if (this.stopped) {
+            await leadership.release(MailDispatcher.CHECKPOINT);
+            return;
+          }
+          // the shared checkpoint wins over this replica's own copy, forwards or backwards
+          this.options.readModels.db.prepare('DELETE FROM checkpoints WHERE name = ?').run(MailDispatcher.CHECKPOINT);
+          if (shared !== null) this.options.readModels.saveCheckpoint(MailDispatcher.CHECKPOINT, shared);
+          this.log.info({ position: shared ?? 0 }, 'this replica sends the mail now');
+          this.subscribe();
+          return;
+        }
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message }, 'mail lease not taken; retrying');
+      }
+      await new Promise<void>((resolve) => (this.restartTimer = setTimeout(resolve, this.options.leaseRetryMs ?? 1000)));
+    }
+  }
+
+  private subscribe() {
     this.subscription = this.options.store.subscribeToAll({
       after: this.position,
       batchSize: 100,
@@ -51,16 +111,19 @@ export class MailDispatcher {
       onError: (error) => {
         this.log.error({ err: error }, 'mail dispatcher stopped; restarting from its checkpoint');
         this.subscription = null;
-        if (!this.stopped) this.restartTimer = setTimeout(() => this.start(), 1000);
+        if (!this.stopped) this.restartTimer = setTimeout(() => (this.options.leadership ? void this.campaign() : this.subscribe()), 1000);
       },
     });
   }
 
   private async handle(events: RecordedEvent[]) {
+    const leadership = this.options.leadership;
     for (const event of events) {
       if (this.stopped) throw new Error('mail dispatcher stopping');
+      if (leadership && !leadership.holds(MailDispatcher.CHECKPOINT)) throw new Error('mail lease lost');
       await this.dispatch(event);
       this.options.readModels.saveCheckpoint(MailDispatcher.CHECKPOINT, event.position);
+      await leadership?.saveCheckpoint(MailDispatcher.CHECKPOINT, event.position);
     }
   }
 
@@ -117,6 +180,7 @@ export class MailDispatcher {
 
   /** waits until every event appended so far went through the dispatcher (tests, shutdown) */
   async flush(timeoutMs = 10_000) {
+    if (!this.isSender) return; // another replica sends
     const head = await this.options.store.headPosition();
     const deadline = Date.now() + timeoutMs;
     while (this.position < head) {
@@ -131,6 +195,9 @@ export class MailDispatcher {
     this.wake?.();
     await this.subscription?.stop().catch(() => undefined);
     this.subscription = null;
+    // the next replica takes over at once instead of at its next retry
+    await this.options.leadership?.release(MailDispatcher.CHECKPOINT).catch(() => undefined);
+    await this.options.leadership?.close?.().catch(() => undefined);
     this.options.sender.close();
   }
 }

@@ -4,13 +4,14 @@ import { Decider, DomainError, assertNever } from '@lib/eventstore';
 export const sessionStream = (sessionId: string) => `session-${sessionId}`;
 
 export type SessionEvent =
-  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string } }
+  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string; generation?: number } }
   | { type: 'SessionScoped'; data: { organizationId: string } }
   | { type: 'SessionRefreshed'; data: { refreshHash: string; expiresAt: string } }
   | { type: 'SessionEnded'; data: { reason: 'sign-out' | 'refresh-token-reused' } };
 
 export type SessionCommand =
-  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string }
+  /** `generation`: the user's session generation now (recovery/); absent on sessions started before issue 9 (0) */
+  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string; generation?: number }
   | { type: 'ScopeSession'; organizationId: string }
   | { type: 'RefreshSession'; presentedHash: string; newHash: string; expiresAt: string; at: string }
   | { type: 'EndSession'; presentedHash?: string };
@@ -23,6 +24,7 @@ export interface SessionState {
   expiresAt: string;
   organizationId: string | null;
   ended: boolean;
+  generation: number;
 }
 
 const refused = () => new DomainError('forbidden', 'the refresh token is not valid', 'invalid-refresh-token');
@@ -36,11 +38,19 @@ export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState>
     expiresAt: '',
     organizationId: null,
     ended: false,
+    generation: 0,
   }),
   evolve(state, event) {
     switch (event.type) {
       case 'SessionStarted':
-        return { ...state, exists: true, userId: event.data.userId, refreshHash: event.data.refreshHash, expiresAt: event.data.expiresAt };
+        return {
+          ...state,
+          exists: true,
+          userId: event.data.userId,
+          refreshHash: event.data.refreshHash,
+          expiresAt: event.data.expiresAt,
+          generation: event.data.generation ?? 0,
+        };
       case 'SessionScoped':
         return { ...state, organizationId: event.data.organizationId };
       case 'SessionRefreshed':

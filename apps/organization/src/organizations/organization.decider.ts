@@ -3,6 +3,7 @@ import { assertRoleGrants, notAMember, Permission } from '@lib/auth';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
+import { decideDeclineInvitation, decideResendInvitation, evolveInvitationResent } from '../invitations/invitation-lifecycle';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
 export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
@@ -29,6 +30,8 @@ export type OrganizationCommand = { at: string; actor: Actor } & (
   | { type: 'InviteMember'; invitationId: string; email: string; role: Role; expiresAt: string }
   | { type: 'RevokeInvitation'; invitationId: string }
   | { type: 'AcceptInvitation'; invitationId: string; userId: string; email: string }
+  | { type: 'DeclineInvitation'; invitationId: string; userId: string; email: string }
+  | { type: 'ResendInvitation'; invitationId: string; expiresAt: string; sendId: string }
   | { type: 'ChangeMemberRole'; userId: string; role: Role }
   | { type: 'RemoveMember'; userId: string }
 );
@@ -44,7 +47,7 @@ export interface Invitation {
   email: string;
   role: Role;
   expiresAt: string;
-  status: 'pending' | 'accepted' | 'revoked';
+  status: 'pending' | 'accepted' | 'revoked' | 'declined';
 }
 
 export interface OrganizationState {
@@ -108,11 +111,14 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       state.pendingByEmail.set(email, invitationId);
       return state;
     }
+    case 'InvitationResent':
+      return evolveInvitationResent(state, event);
     case 'InvitationRevoked':
+    case 'InvitationDeclined':
     case 'InvitationAccepted': {
       const invitation = state.invitations.get(event.data.invitationId);
       if (invitation) {
-        invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : 'accepted';
+        invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : event.type === 'InvitationDeclined' ? 'declined' : 'accepted';
         if (state.pendingByEmail.get(invitation.email) === invitation.id) state.pendingByEmail.delete(invitation.email);
       }
       return state;
@@ -306,6 +312,14 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       return [{ type: 'InvitationRevoked', data: { organizationId, invitationId: invitation.id, email: invitation.email } }];
     }
 
+    case 'DeclineInvitation':
+      return decideDeclineInvitation(state, command);
+
+    case 'ResendInvitation':
+      authorize(state, command.actor, 'members.manage');
+      active(state);
+      return decideResendInvitation(state, command);
+
     case 'AcceptInvitation': {
       const invitation = state.invitations.get(command.invitationId);
       // an invitation addressed to someone else is reported as missing: its existence is not the caller's business
@@ -314,6 +328,7 @@ export function decideOrganization(command: OrganizationCommand, state: Organiza
       }
       active(state);
       if (invitation.status === 'revoked') throw new DomainError('forbidden', 'the invitation was revoked', 'invitation-revoked');
+      if (invitation.status === 'declined') throw new DomainError('conflict', 'the invitation was declined', 'invitation-declined');
       if (state.members.has(command.userId)) {
         throw new DomainError('conflict', 'you are already a member of this organization', 'already-member');
       }

@@ -30,6 +30,10 @@ export type OrganizationEvent =
     }
   | { type: 'InvitationRevoked'; data: { organizationId: string; invitationId: string; email: string } }
   | { type: 'InvitationAccepted'; data: { organizationId: string; invitationId: string; email: string; userId: string } }
+  /** the invitee said no (issue 9): the invitation is closed like a revoked one */
+  | { type: 'InvitationDeclined'; data: { organizationId: string; invitationId: string; email: string; userId: string } }
+  /** mailed again with a new link (`sendId` derives it) and a new expiry; the previous link stops working */
+  | { type: 'InvitationResent'; data: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string; sendId: string } }
   | {
       type: 'MemberAdded';
       data: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
@@ -66,6 +70,8 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'InvitationCreated',
   'InvitationRevoked',
   'InvitationAccepted',
+  'InvitationDeclined',
+  'InvitationResent',
   'MemberAdded',
   'MemberRoleChanged',
   'MemberRemoved',

@@ -171,12 +171,6 @@ export class OrganizationsService {
     return paginate(rows, limit, (r) => r.userId);
   }
 
-  listInvitations(state: OrganizationState, now: string) {
-    return [...state.invitations.values()]
-      .filter((i) => i.status === 'pending')
-      .map((i) => ({ ...i, status: i.expiresAt <= now ? 'expired' : 'pending' }));
-  }
-
   /** which organization an invitation belongs to (a lookup for routing; the write model decides) */
   organizationOfInvitation(invitationId: string): string {
     const row = this.readModels.db.prepare('SELECT org_id AS orgId FROM org_invitations WHERE id = ?').get(invitationId) as
