@@ -179,7 +179,7 @@ export class IdentityService {
       throw new DomainError('forbidden', 'the organization is suspended; sign-in to it is refused', 'organization-suspended');
     }
     if (sessionId) {
-      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (signed out everywhere)');
+      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (password reset, password change or sign out everywhere)');
       await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
     const region = known.profile?.region ?? organizationId.split('-')[1];
@@ -192,7 +192,7 @@ export class IdentityService {
     const at = new Date().toISOString();
     try {
       // a reset, a password change or "sign out everywhere" ended every session of an older generation
-      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (signed out everywhere)');
+      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (password reset, password change or sign out everywhere)');
       const result = await this.sessions.handle(
         sessionId,
         { type: 'RefreshSession', presentedHash: sha256(secret), newHash: sha256(newSecret), expiresAt: this.refreshExpiry(), at },
