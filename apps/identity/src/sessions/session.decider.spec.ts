@@ -396,6 +396,7 @@ describe('evolve', () => {
       expiresAt: '',
       organizationId: null,
       ended: false,
+      generation: 0,
     });
   });
 
