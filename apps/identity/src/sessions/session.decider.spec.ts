@@ -410,6 +410,7 @@ describe('evolve', () => {
       expiresAt: EXP3,
       organizationId: ORG_B,
       ended: true,
+      generation: 0,
     });
   });
 
