@@ -24,6 +24,13 @@ export const identityConfigSchema = baseConfigSchema.extend({
   /** verification mails a user may ask for per window */
   VERIFICATION_RESEND_MAX: z.coerce.number().int().min(1).max(100).default(3),
   VERIFICATION_RESEND_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
+  /** sign-ups (each mails a link) per client address and window */
+  SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),
+  SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(600),
+  /** password reset links: how long one works, and how many may be asked for per email (and 10x per address) per window */
+  PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(24 * 3600).default(30 * 60),
+  PASSWORD_RESET_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  PASSWORD_RESET_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
 });
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
 export const loadIdentityConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(identityConfigSchema, env);

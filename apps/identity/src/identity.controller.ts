@@ -19,8 +19,8 @@ export class IdentityController {
 
   @Post('v1/users')
   @ApiOperation({ summary: 'Sign up' })
-  register(@Body() body: RegisterUserDto) {
-    return this.identity.register(body);
+  register(@Body() body: RegisterUserDto, @Ip() ip: string) {
+    return this.identity.register(body, ip);
   }
 
   @Post('v1/sessions')

@@ -24,6 +24,10 @@ import { MembershipIndexRelay } from './regions/membership-index.relay';
 import { RegionPeersClient } from './regions/region-peers.client';
 import { RegionsController } from './regions/regions.controller';
 import { RegionsService } from './regions/regions.service';
+import { RecoveryController } from './recovery/recovery.controller';
+import { PasswordResetRepository, UserSessionsRepository } from './recovery/recovery.repositories';
+import { RecoveryService } from './recovery/recovery.service';
+import { SessionGenerations } from './recovery/session-generations';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -44,7 +48,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController, MfaController, RegionsController],
+        controllers: [IdentityController, VerificationController, MfaController, RegionsController, RecoveryController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -81,6 +85,10 @@ export class IdentityModule {
           MailDispatcherLifecycle,
           VerificationService,
           IdentityService,
+          PasswordResetRepository,
+          UserSessionsRepository,
+          SessionGenerations,
+          RecoveryService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,
           // one account across regions (docs/regions.md): idle with no REGION_PEERS

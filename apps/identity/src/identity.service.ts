@@ -13,10 +13,12 @@ import { SessionRepository } from './sessions/session.repository';
 import { InvitationsRepository, KnownOrganizationRepository } from './directory/directory.repositories';
 import { emailStream } from './users/user.decider';
 import { passwordProblem } from './users/password-policy';
+import { throttle } from './recovery/throttle';
 import { VerificationService } from './verification/verification.service';
 import { MfaService } from './mfa/mfa.service';
 import { AMR_MFA, AMR_PASSWORD, amrOf } from './mfa/amr';
 import { RegionsService } from './regions/regions.service';
+import { SessionGenerations } from './recovery/session-generations';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
@@ -24,6 +26,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('bas
 export class IdentityService {
   private readonly failuresByEmail: RateLimiterMemory;
   private readonly failuresByIp: RateLimiterMemory;
+  private readonly signUps: RateLimiterMemory;
   /** verified against when the email is unknown, so both failures cost the same time */
   private readonly dummyHash: Promise<string>;
 
@@ -38,16 +41,20 @@ export class IdentityService {
     private readonly verification: VerificationService,
     private readonly mfa: MfaService,
     private readonly regions: RegionsService,
+    private readonly generations: SessionGenerations,
   ) {
     const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS } = config;
     // per account, whatever the address: rotating client addresses buys no extra guesses
     this.failuresByEmail = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.failuresByIp = new RateLimiterMemory({ points: LOGIN_MAX_FAILURES * 20, duration: LOGIN_FAILURE_WINDOW_SECONDS });
     this.dummyHash = hash(randomBytes(16).toString('hex'));
+    this.signUps = new RateLimiterMemory({ points: config.SIGNUP_MAX_PER_IP, duration: config.SIGNUP_WINDOW_SECONDS });
   }
 
 
-  async register(input: { email: string; password: string; displayName: string; invitationToken?: string }) {
+  async register(input: { email: string; password: string; displayName: string; invitationToken?: string }, ip = 'unknown') {
+    // every sign-up mails someone: bounded per client address (TRUSTED_PROXIES decides what the address is)
+    await throttle(this.signUps, ip, 'too many sign-ups from this address', 'sign-up-throttled');
     const problem = passwordProblem(input.password, input.email, this.config.PASSWORD_MIN_LENGTH);
     if (problem) throw new DomainError('invalid', problem, 'weak-password', { errors: [{ field: 'password', message: problem }] });
     const at = new Date().toISOString();
@@ -96,30 +103,38 @@ export class IdentityService {
     await Promise.all([this.failuresByEmail.delete(email), this.failuresByIp.reward(ip, 1)]);
     // enrolled in a second factor: no token yet, only the single-use step that the code must come with
     if (await this.mfa.isEnabled(user.userId)) return this.mfa.challenge(user.userId);
-    return this.startSession(user, AMR_PASSWORD);
+    return this.signedIn(user, AMR_PASSWORD);
   }
 
   /** the second step of a sign-in with MFA: the challenge token and a code (or a recovery code) */
   async completeMfaSignIn(mfaToken: string, code: { code?: string; recoveryCode?: string }) {
     const { userId } = await this.mfa.complete(mfaToken, code);
-    return this.startSession((await this.users.load(userId)).state, AMR_MFA);
+    return this.signedIn((await this.users.load(userId)).state, AMR_MFA);
   }
 
-  private async startSession(user: { userId: string; email: string; displayName: string }, method: readonly string[]) {
+  private async signedIn(user: { userId: string; email: string; displayName: string }, method: readonly string[]) {
+    return {
+      ...(await this.startSession(user, method)),
+      user: this.userView(user),
+      organizations: await this.organizationsOf(user.userId),
+    };
+  }
+
+  /** a new session in the user's current session generation, authenticated by `method` (amr): an access token and its refresh token */
+  async startSession(user: { userId: string; email: string }, method: readonly string[] = AMR_PASSWORD) {
     const amr = [...method];
     const sessionId = sortableId();
     const secret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
+    const generation = await this.generations.current(user.userId);
     await this.sessions.handle(
       sessionId,
-      { type: 'StartSession', sessionId, userId: user.userId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry(), amr },
+      { type: 'StartSession', sessionId, userId: user.userId, refreshHash: sha256(secret), expiresAt: this.refreshExpiry(), amr, generation },
       { at, actor: user.userId },
     );
     return {
       ...(await this.tokens(user.userId, user.email, sessionId, null, await this.verification.isVerified(user.userId), amr)),
       refreshToken: `rt_${sessionId}.${secret}`,
-      user: this.userView(user),
-      organizations: await this.organizationsOf(user.userId),
     };
   }
 
@@ -127,7 +142,7 @@ export class IdentityService {
    * Takes one point from the account's and the address's budgets before any password work. The memory
    * limiter's consume is a synchronous increment, so of N parallel attempts at most the limit pass.
    */
-  private async countAttempt(email: string, ip: string) {
+  async countAttempt(email: string, ip: string) {
     const results = await Promise.allSettled([this.failuresByEmail.consume(email), this.failuresByIp.consume(ip)]);
     const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (refused) {
@@ -207,6 +222,7 @@ export class IdentityService {
       throw new DomainError('forbidden', 'this organization requires a second factor: sign in again with your code', 'mfa-required');
     }
     if (sessionId) {
+      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (password reset, password change or sign out everywhere)');
       await this.sessions.handle(sessionId, { type: 'ScopeSession', organizationId }, { at: new Date().toISOString(), actor: principal.userId });
     }
     const region = known.profile?.region ?? organizationId.split('-')[1];
@@ -218,6 +234,8 @@ export class IdentityService {
     const newSecret = randomBytes(32).toString('base64url');
     const at = new Date().toISOString();
     try {
+      // a reset, a password change or "sign out everywhere" ended every session of an older generation
+      if (!(await this.generations.isCurrent(sessionId))) throw new UnauthorizedException('the session was ended (password reset, password change or sign out everywhere)');
       const result = await this.sessions.handle(
         sessionId,
         { type: 'RefreshSession', presentedHash: sha256(secret), newHash: sha256(newSecret), expiresAt: this.refreshExpiry(), at },
@@ -264,7 +282,8 @@ export class IdentityService {
     for (const invitation of state.pending.values()) {
       if (invitation.expiresAt <= now) continue;
       const { state: known } = await this.organizations.load(invitation.organizationId);
-      items.push({ ...invitation, organizationName: known.profile?.name ?? '', region: known.profile?.region ?? null });
+      const { tokenHash: _hash, sendId: _send, ...visible } = invitation;
+      items.push({ ...visible, organizationName: known.profile?.name ?? '', region: known.profile?.region ?? null });
     }
     return { items };
   }

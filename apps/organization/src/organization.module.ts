@@ -26,6 +26,8 @@ import { AuditConsumers } from './audit/audit.consumers';
 import { auditProjection } from './audit/audit.read-model';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { webhookProviders } from './webhooks/webhook.providers';
+import { InvitationLifecycleController } from './invitations/invitations.controller';
+import { InvitationLifecycleService } from './invitations/invitations.service';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -60,6 +62,7 @@ export class OrganizationModule {
           AuditController,
           WebhooksController,
           MfaRequirementController,
+          InvitationLifecycleController,
         ],
         projections: [...organizationProjections, auditProjection],
         integration: toIntegrationMessage,
@@ -89,6 +92,7 @@ export class OrganizationModule {
           KnownUserRepository,
           OrganizationsService,
           OrganizationReadModel,
+          InvitationLifecycleService,
           ResourcesService,
           IdentityEventsConsumer,
           AuditConsumers,

@@ -31,6 +31,11 @@ export const organizationEventSchemas = {
     .strict(),
   InvitationRevoked: z.object({ ...org, invitationId: z.string(), email: z.string() }).strict(),
   InvitationAccepted: z.object({ ...org, invitationId: z.string(), email: z.string(), userId: z.string() }).strict(),
+  InvitationDeclined: z.object({ ...org, invitationId: z.string(), email: z.string(), userId: z.string() }).strict(),
+  /** mailed again: a new link (derived from `sendId`) and expiry; the previous link no longer works */
+  InvitationResent: z
+    .object({ ...org, invitationId: z.string(), email: z.string(), role, expiresAt: z.string().datetime(), sendId: z.string() })
+    .strict(),
   ResourceCreated: z.object(resource).strict(),
   ResourceUpdated: z.object(resource).strict(),
   ResourceDisabled: z.object(resource).strict(),

@@ -243,6 +243,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation addressed to the signed-in user's verified email */
+        post: operations["InvitationLifecycleController_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -286,6 +303,40 @@ export interface paths {
         get: operations["IdentityController_invitations"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the password (the current one required): every other session ends; answers a fresh session */
+        put: operations["RecoveryController_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/sessions/sign-out-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of the account: no refresh token of it works any more */
+        post: operations["RecoveryController_signOutEverywhere"];
         delete?: never;
         options?: never;
         head?: never;
@@ -632,7 +683,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OrganizationsController_invitations"];
+        /** Every invitation with its state (pending, accepted, declined, revoked, expired), paginated like members */
+        get: operations["InvitationLifecycleController_list"];
         put?: never;
         /** Invite someone by email with a role (Admin) */
         post: operations["OrganizationsController_invite"];
@@ -653,6 +705,23 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["OrganizationsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/invitations/{invitationId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail the invitation again with a new link and expiry; the previous link stops working (Admin, throttled) */
+        post: operations["InvitationLifecycleController_resend"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -754,6 +823,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/password-resets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a password reset link (about 30 minutes, single use); the same answer whether or not the email has an account (throttled) */
+        post: operations["RecoveryController_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/password-resets/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the token from the mailed link; every session of the account ends */
+        post: operations["RecoveryController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/permissions": {
         parameters: {
             query?: never;
@@ -764,23 +867,6 @@ export interface paths {
         /** The role/permission matrix */
         get: operations["AuthzController_permissions"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/regions/memberships": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Record a membership index entry from an organization's region (idempotent: the highest source revision wins) */
-        put: operations["RegionsController_record"];
         post?: never;
         delete?: never;
         options?: never;
@@ -901,21 +987,18 @@ export interface components {
             /** @description the token from the link in the verification mail */
             token: string;
         };
-        MembershipIndexEntryDto: {
-            /** @example usr-us-01jz3k8q4m2n5p6r7s8t9v0w1x */
-            userId: string;
-            /** @example org-eu-01jz3k8q4m2n5p6r7s8t9v0w1x */
-            organizationId: string;
-            organizationName: string;
-            /** @enum {string} */
-            region: "us" | "eu" | "apac";
-            /**
-             * @description null: the user is no longer a member
-             * @enum {string|null}
-             */
-            role: "Admin" | "Developer" | "Agent" | null;
-            /** @description the organization stream's revision this entry reflects */
-            sourceRevision: number;
+        RequestPasswordResetDto: {
+            /** @example ada@example.com */
+            email: string;
+        };
+        CompletePasswordResetDto: {
+            /** @description the token from the link in the password reset mail */
+            token: string;
+            password: string;
+        };
+        ChangePasswordDto: {
+            currentPassword: string;
+            newPassword: string;
         };
         AdminDto: {
             /** @example ada@example.com */
@@ -1612,6 +1695,25 @@ export interface operations {
             };
         };
     };
+    InvitationLifecycleController_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     IdentityController_me: {
         parameters: {
             query?: never;
@@ -1656,6 +1758,44 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecoveryController_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecoveryController_signOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2243,9 +2383,13 @@ export interface operations {
             };
         };
     };
-    OrganizationsController_invitations: {
+    InvitationLifecycleController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2298,6 +2442,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvitationLifecycleController_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2461,6 +2625,48 @@ export interface operations {
             };
         };
     };
+    RecoveryController_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestPasswordResetDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    RecoveryController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletePasswordResetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     AuthzController_permissions: {
         parameters: {
             query?: never;
@@ -2471,27 +2677,6 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RegionsController_record: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MembershipIndexEntryDto"];
-            };
-        };
-        responses: {
-            204: {
                 headers: {
                     [name: string]: unknown;
                 };

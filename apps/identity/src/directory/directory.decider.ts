@@ -45,14 +45,19 @@ export interface PendingInvitation {
   organizationId: string;
   role: Role;
   expiresAt: string;
+  /** which mailing of the invitation the link belongs to (absent for the first one); a resend makes a new one */
+  sendId?: string;
+  /** sha256 of the link's token: only the latest mailing's link is accepted (absent on events before issue 9) */
+  tokenHash?: string;
 }
 
 export type InvitationsEvent =
   | { type: 'InvitationRecorded'; data: PendingInvitation & { sourceRevision: number } }
-  | { type: 'InvitationClosed'; data: { invitationId: string; organizationId: string; sourceRevision: number; reason: 'accepted' | 'revoked' } };
+  | { type: 'InvitationClosed'; data: { invitationId: string; organizationId: string; sourceRevision: number; reason: InvitationClosedReason } };
+export type InvitationClosedReason = 'accepted' | 'revoked' | 'declined';
 export type InvitationsCommand =
   | { type: 'RecordInvitation'; invitation: PendingInvitation; sourceRevision: number }
-  | { type: 'CloseInvitation'; invitationId: string; organizationId: string; sourceRevision: number; reason: 'accepted' | 'revoked' };
+  | { type: 'CloseInvitation'; invitationId: string; organizationId: string; sourceRevision: number; reason: InvitationClosedReason };
 export interface InvitationsState {
   pending: Map<string, PendingInvitation>;
   applied: Map<string, number>;

@@ -7,6 +7,7 @@ import type { UserCommand } from '../users/user.decider';
 import { UserRepository } from '../users/user.repository';
 import type { InvitationsCommand, KnownOrganizationCommand } from './directory.decider';
 import { InvitationsRepository, KnownOrganizationRepository } from './directory.repositories';
+import { LinkTokens, sha256 } from '../mail/link-tokens';
 
 export const parseOrganizationMessage = (message: BusMessage) => parseEnvelope(message, organizationEventSchemas);
 
@@ -15,6 +16,17 @@ interface Recorders {
   users: UserRepository;
   organizations: KnownOrganizationRepository;
   invitations: InvitationsRepository;
+  /** when given, a recorded invitation keeps the hash of its link's token (only the latest link works) */
+  links?: LinkTokens;
+}
+
+/** the recording, with the invitation link's token hash added when the runtime can derive it */
+function recordingWithTokenHash(runtime: Recorders, event: OrganizationIntegrationEvent): Recording | null {
+  const r = recordingFor(event);
+  if (!r || r.into !== 'invitations' || r.command.type !== 'RecordInvitation' || !runtime.links) return r;
+  const invitation = r.command.invitation;
+  const tokenHash = sha256(runtime.links.invitation(invitation.invitationId, r.id, invitation.sendId));
+  return { ...r, command: { ...r.command, invitation: { ...invitation, tokenHash } } };
 }
 
 /**
@@ -29,6 +41,7 @@ export class OrganizationEventsConsumer implements IntegrationEventHandler<Organ
     readonly organizations: KnownOrganizationRepository,
     readonly invitations: InvitationsRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    readonly links: LinkTokens,
   ) {}
 
   handle(event: OrganizationIntegrationEvent) {
@@ -77,15 +90,22 @@ export function recordingFor(event: OrganizationIntegrationEvent): Recording | n
       return membership(event.data.userId, 'role-changed', event.data.role);
     case 'MemberRemoved':
       return membership(event.data.userId, 'revoked');
-    case 'InvitationCreated': {
+    case 'InvitationCreated':
+    case 'InvitationResent': {
       const { invitationId, role, expiresAt, email } = event.data;
+      const sendId = event.type === 'InvitationResent' ? event.data.sendId : undefined;
       return {
         into: 'invitations',
         id: email.toLowerCase(),
-        command: { type: 'RecordInvitation', invitation: { invitationId, organizationId, role, expiresAt }, sourceRevision },
+        command: {
+          type: 'RecordInvitation',
+          invitation: { invitationId, organizationId, role, expiresAt, ...(sendId ? { sendId } : {}) },
+          sourceRevision,
+        },
       };
     }
     case 'InvitationRevoked':
+    case 'InvitationDeclined':
     case 'InvitationAccepted':
       return {
         into: 'invitations',
@@ -95,7 +115,7 @@ export function recordingFor(event: OrganizationIntegrationEvent): Recording | n
           invitationId: event.data.invitationId,
           organizationId,
           sourceRevision,
-          reason: event.type === 'InvitationRevoked' ? 'revoked' : 'accepted',
+          reason: event.type === 'InvitationRevoked' ? 'revoked' : event.type === 'InvitationDeclined' ? 'declined' : 'accepted',
         },
       };
     case 'ResourceCreated':
@@ -125,7 +145,7 @@ const idsOf = (event: OrganizationIntegrationEvent) => (i: number) => derivedEve
  * guarded by the source stream's revision, so redeliveries and stale messages change nothing.
  */
 export async function handleOrganizationMessage(runtime: Recorders, event: OrganizationIntegrationEvent) {
-  const r = recordingFor(event);
+  const r = recordingWithTokenHash(runtime, event);
   if (!r) return;
   const options = { eventIds: idsOf(event) };
   switch (r.into) {
@@ -152,7 +172,7 @@ export async function handleOrganizationBatch(runtime: Recorders, store: EventSt
     store,
     events,
     async (batch, event) => {
-      const r = recordingFor(event);
+      const r = recordingWithTokenHash(runtime, event);
       if (!r) return;
       switch (r.into) {
         case 'organizations':

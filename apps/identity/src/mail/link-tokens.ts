@@ -31,12 +31,21 @@ export class LinkTokens {
     return `ev_${userId}.${this.mac('verify', requestId)}`;
   }
 
-  /** `iv_<invitationId>.<mac>`, bound to the address the invitation was sent to */
-  invitation(invitationId: string, email: string) {
-    return `iv_${invitationId}.${this.mac('invite', `${invitationId}\n${email}`)}`;
+  /**
+   * `iv_<invitationId>.<mac>`, bound to the address the invitation was sent to and to its mailing: a resend
+   * (`sendId`) derives a new link, and the old one no longer matches the hash identity keeps
+   */
+  invitation(invitationId: string, email: string, sendId?: string) {
+    const subject = sendId ? `${invitationId}\n${email}\n${sendId}` : `${invitationId}\n${email}`;
+    return `iv_${invitationId}.${this.mac('invite', subject)}`;
   }
 
-  /** true when `token` is the invitation link sent to `email` */
+  /** `pr_<userId>.<mac>`: a password reset link for one request */
+  passwordReset(userId: string, requestId: string) {
+    return `pr_${userId}.${this.mac('reset', requestId)}`;
+  }
+
+  /** true when `token` is the (first) invitation link sent to `email`: invitations recorded before link hashes were kept */
   checkInvitation(token: string, invitationId: string, email: string) {
     const expected = Buffer.from(this.invitation(invitationId, email));
     const given = Buffer.from(token);
@@ -47,6 +56,12 @@ export class LinkTokens {
 /** the parts of a verification token, or null when it is not one */
 export function parseVerificationToken(token: string): { userId: string; token: string } | null {
   const match = /^ev_(usr-[\w-]{1,64})\.([\w-]{20,100})$/.exec(token);
+  return match ? { userId: match[1], token: match[0] } : null;
+}
+
+/** the parts of a password reset token, or null when it is not one */
+export function parsePasswordResetToken(token: string): { userId: string; token: string } | null {
+  const match = /^pr_(usr-[\w-]{1,64})\.([\w-]{20,100})$/.exec(token);
   return match ? { userId: match[1], token: match[0] } : null;
 }
 

@@ -6,11 +6,12 @@ import type { KnownOrganizationRepository } from '../directory/directory.reposit
 import type { LinkTokens } from './link-tokens';
 import { VerificationEvent, VERIFICATION_STREAM_PREFIX } from '../verification/verification.decider';
 import { InvitationsEvent } from '../directory/directory.decider';
-import { invitationMail, linkTo, verificationMail } from './mail.templates';
+import { invitationMail, linkTo, passwordResetMail, verificationMail } from './mail.templates';
+import { PASSWORD_RESET_STREAM_PREFIX, PasswordResetEvent } from '../recovery/recovery.decider';
 
 const INVITATIONS_STREAM_PREFIX = 'invitations-';
 
-/** the mail an event of identity's log asks for: verification links and invitations */
+/** the mail an event of identity's log asks for: verification links, password reset links and invitations */
 export function mailComposer(runtime: {
   config: Pick<IdentityConfig, 'PUBLIC_URL'>;
   users: UserRepository;
@@ -26,11 +27,18 @@ export function mailComposer(runtime: {
       const token = runtime.links.verification(data.userId, data.requestId);
       return verificationMail({ to: user.email, displayName: user.displayName, link: linkTo(publicUrl, '#/verify-email', token), expiresAt: data.expiresAt });
     }
+    if (event.type === 'PasswordResetRequested' && event.streamName.startsWith(PASSWORD_RESET_STREAM_PREFIX)) {
+      const data = (event as unknown as Extract<PasswordResetEvent, { type: 'PasswordResetRequested' }>).data;
+      const { state: user } = await runtime.users.load(data.userId);
+      if (!user.registered) return null;
+      const token = runtime.links.passwordReset(data.userId, data.requestId);
+      return passwordResetMail({ to: user.email, displayName: user.displayName, link: linkTo(publicUrl, '#/reset-password', token), expiresAt: data.expiresAt });
+    }
     if (event.type === 'InvitationRecorded' && event.streamName.startsWith(INVITATIONS_STREAM_PREFIX)) {
       const data = (event as unknown as Extract<InvitationsEvent, { type: 'InvitationRecorded' }>).data;
       const email = event.streamName.slice(INVITATIONS_STREAM_PREFIX.length);
       const { state: organization } = await runtime.organizations.load(data.organizationId);
-      const token = runtime.links.invitation(data.invitationId, email);
+      const token = runtime.links.invitation(data.invitationId, email, data.sendId);
       return invitationMail({
         to: email,
         organizationName: organization.profile?.name ?? '',

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { join } from 'node:path';
-import { EventStore, ReadModelDatabase } from '@lib/eventstore';
+import { createRelayLeadership, EventStore, ReadModelDatabase } from '@lib/eventstore';
 import { createMailSender } from '@lib/platform';
 import { EVENT_STORE, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
 import { IdentityConfig } from '../config';
@@ -36,6 +36,8 @@ export const mailDispatcherProvider: Provider = {
       compose: mailComposer({ config, users, organizations, links }),
       maxAttempts: config.MAIL_MAX_ATTEMPTS,
       retryBaseMs: config.MAIL_RETRY_BASE_MS,
+      // replicas on PostgreSQL: one sender at a time (its own lease connection, next to the relay's)
+      leadership: createRelayLeadership(config, 'identity'),
     }),
 };
 

@@ -47,3 +47,18 @@ export function invitationMail(input: { to: string; organizationName: string; ro
     html: html(lines, { href: input.link, label: 'Open the invitation' }),
   };
 }
+
+export function passwordResetMail(input: { to: string; displayName: string; link: string; expiresAt: string }): MailMessage {
+  const lines = [
+    `Hello ${input.displayName},`,
+    'Someone asked to reset the password of your account. Choose a new password from the link below; every session of the account then ends.',
+    `The link can be used once and works until ${input.expiresAt}.`,
+  ];
+  const ignore = 'If you did not ask for this, ignore this message: your password stays as it is.';
+  return {
+    to: input.to,
+    subject: 'Reset your password',
+    text: `${lines.join('\n\n')}\n\n${input.link}\n\n${ignore}\n`,
+    html: html([...lines, ignore], { href: input.link, label: 'Choose a new password' }),
+  };
+}

@@ -374,6 +374,7 @@ describe('evolve', () => {
       expiresAt: '',
       organizationId: null,
       ended: false,
+      generation: 0,
     });
   });
 
@@ -387,6 +388,7 @@ describe('evolve', () => {
       expiresAt: EXP3,
       organizationId: ORG_B,
       ended: true,
+      generation: 0,
     });
   });
 

@@ -5,13 +5,14 @@ export const sessionStream = (sessionId: string) => `session-${sessionId}`;
 
 export type SessionEvent =
   /** `amr` (RFC 8176) since MFA: how the user authenticated; sessions started before hold none (password only) */
-  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[] } }
+  /** `generation`: the user's session generation then (recovery/); absent on sessions started before issue 9 (0) */
+  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[]; generation?: number } }
   | { type: 'SessionScoped'; data: { organizationId: string } }
   | { type: 'SessionRefreshed'; data: { refreshHash: string; expiresAt: string } }
   | { type: 'SessionEnded'; data: { reason: 'sign-out' | 'refresh-token-reused' } };
 
 export type SessionCommand =
-  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[] }
+  | { type: 'StartSession'; sessionId: string; userId: string; refreshHash: string; expiresAt: string; amr?: string[]; generation?: number }
   | { type: 'ScopeSession'; organizationId: string }
   | { type: 'RefreshSession'; presentedHash: string; newHash: string; expiresAt: string; at: string }
   | { type: 'EndSession'; presentedHash?: string };
@@ -25,6 +26,7 @@ export interface SessionState {
   organizationId: string | null;
   ended: boolean;
   amr?: string[];
+  generation: number;
 }
 
 const refused = () => new DomainError('forbidden', 'the refresh token is not valid', 'invalid-refresh-token');
@@ -38,6 +40,7 @@ export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState>
     expiresAt: '',
     organizationId: null,
     ended: false,
+    generation: 0,
   }),
   evolve(state, event) {
     switch (event.type) {
@@ -49,6 +52,7 @@ export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState>
           refreshHash: event.data.refreshHash,
           expiresAt: event.data.expiresAt,
           ...(event.data.amr ? { amr: event.data.amr } : {}),
+          generation: event.data.generation ?? 0,
         };
       case 'SessionScoped':
         return { ...state, organizationId: event.data.organizationId };

@@ -8,10 +8,13 @@ export type UserEvent =
   | { type: 'UserRegistered'; data: { userId: string; email: string; displayName: string; passwordHash: string } }
   | { type: 'MembershipGranted'; data: { organizationId: string; role: Role; sourceRevision: number } }
   | { type: 'MembershipRoleChanged'; data: { organizationId: string; role: Role; sourceRevision: number } }
-  | { type: 'MembershipRevoked'; data: { organizationId: string; sourceRevision: number } };
+  | { type: 'MembershipRevoked'; data: { organizationId: string; sourceRevision: number } }
+  /** a reset from the mailed link, or a change with the current password (issue 9) */
+  | { type: 'PasswordChanged'; data: { passwordHash: string; via: 'reset' | 'change' } };
 
 export type UserCommand =
   | { type: 'RegisterUser'; userId: string; email: string; displayName: string; passwordHash: string }
+  | { type: 'ChangePassword'; passwordHash: string; via: 'reset' | 'change' }
   /** what identity learned from organization's integration events; `sourceRevision` orders and de-duplicates */
   | { type: 'RecordMembership'; organizationId: string; change: 'granted' | 'role-changed' | 'revoked'; role?: Role; sourceRevision: number };
 
@@ -45,6 +48,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         state.memberships.set(event.data.organizationId, event.data.role);
         state.applied.set(event.data.organizationId, event.data.sourceRevision);
         return state;
+      case 'PasswordChanged':
+        return { ...state, passwordHash: event.data.passwordHash };
       case 'MembershipRevoked':
         state.memberships.delete(event.data.organizationId);
         state.applied.set(event.data.organizationId, event.data.sourceRevision);
@@ -60,6 +65,9 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         const { type: _t, ...data } = command;
         return [{ type: 'UserRegistered', data }];
       }
+      case 'ChangePassword':
+        if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
+        return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, via: command.via } }];
       case 'RecordMembership': {
         const last = state.applied.get(command.organizationId) ?? -1;
         if (command.sourceRevision <= last) return []; // already applied, or older than what we know

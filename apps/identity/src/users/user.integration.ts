@@ -39,6 +39,7 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
     case 'MembershipGranted': // internal: identity's copy of what organization published
     case 'MembershipRoleChanged':
     case 'MembershipRevoked':
+    case 'PasswordChanged': // internal: a password hash never leaves identity
       return null;
     default:
       return unknownEvent(e);

@@ -25,6 +25,8 @@ export function describeAuditEntry(event: RecordedEvent): AuditEntry {
     case 'InvitationCreated':
     case 'InvitationRevoked':
     case 'InvitationAccepted':
+    case 'InvitationDeclined':
+    case 'InvitationResent':
       return { ...base, action: actionName(e.type), subject: `invitation:${e.data.invitationId}`, details };
     case 'MemberAdded':
     case 'MemberRoleChanged':

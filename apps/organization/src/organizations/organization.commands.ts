@@ -34,6 +34,8 @@ export type MembershipCommand = Envelope &
     | { type: 'InviteMember'; invitationId: string; email: string; role: Role; expiresAt: string }
     | { type: 'RevokeInvitation'; invitationId: string }
     | { type: 'AcceptInvitation'; invitationId: string; userId: string; email: string }
+    | { type: 'DeclineInvitation'; invitationId: string; userId: string; email: string }
+    | { type: 'ResendInvitation'; invitationId: string; expiresAt: string; sendId: string }
     | { type: 'ChangeMemberRole'; userId: string; role: Role }
     | { type: 'RemoveMember'; userId: string }
   );
@@ -57,7 +59,7 @@ export type ResourceCommand = Envelope &
 export type OrganizationCommand = LifecycleCommand | MembershipCommand | ResourceCommand;
 
 export const LIFECYCLE_COMMAND_TYPES = ['ProvisionOrganization', 'RenameOrganization', 'SuspendOrganization', 'ReactivateOrganization', 'SetMfaRequirement'] as const;
-export const MEMBERSHIP_COMMAND_TYPES = ['InviteMember', 'RevokeInvitation', 'AcceptInvitation', 'ChangeMemberRole', 'RemoveMember'] as const;
+export const MEMBERSHIP_COMMAND_TYPES = ['InviteMember', 'RevokeInvitation', 'AcceptInvitation', 'DeclineInvitation', 'ResendInvitation', 'ChangeMemberRole', 'RemoveMember'] as const;
 export const RESOURCE_COMMAND_TYPES = ['CreateResource', 'UpdateResource', 'DisableResource', 'EnableResource', 'DeleteResource'] as const;
 
 /** compile-time: each array names exactly its group's command types */

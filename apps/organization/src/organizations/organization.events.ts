@@ -33,6 +33,8 @@ export const MEMBERSHIP_EVENT_TYPES = [
   'InvitationCreated',
   'InvitationRevoked',
   'InvitationAccepted',
+  'InvitationDeclined',
+  'InvitationResent',
   'MemberAdded',
   'MemberRoleChanged',
   'MemberRemoved',
@@ -55,6 +57,10 @@ export interface OrganizationEventData {
   InvitationCreated: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string };
   InvitationRevoked: { organizationId: string; invitationId: string; email: string };
   InvitationAccepted: { organizationId: string; invitationId: string; email: string; userId: string };
+  /** the invitee said no (issue 9): the invitation is closed like a revoked one */
+  InvitationDeclined: { organizationId: string; invitationId: string; email: string; userId: string };
+  /** mailed again with a new link (`sendId` derives it) and a new expiry; the previous link stops working */
+  InvitationResent: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string; sendId: string };
   MemberAdded: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
   MemberRoleChanged: { organizationId: string; userId: string; from: Role; to: Role };
   MemberRemoved: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' };

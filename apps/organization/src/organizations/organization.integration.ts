@@ -51,6 +51,12 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
     case 'InvitationAccepted':
       integration = { ...base, type: e.type, data: { ...e.data } };
       break;
+    case 'InvitationDeclined':
+      integration = { ...base, type: e.type, data: { ...e.data } };
+      break;
+    case 'InvitationResent':
+      integration = { ...base, type: e.type, data: { ...e.data } };
+      break;
     case 'ResourceCreated':
     case 'ResourceUpdated':
     case 'ResourceDisabled':

@@ -4,6 +4,7 @@ import type { MembershipCommand } from './organization.commands';
 import type { OrganizationState } from './organization.state';
 import type { MembershipEvent } from './organization.events';
 import { active, authorize, organizationNotFound } from './organization.rules';
+import { decideDeclineInvitation, decideResendInvitation } from '../invitations/invitation-lifecycle';
 
 const lastAdmin = () =>
   new DomainError('conflict', 'an organization keeps at least one Admin: promote another member first', 'last-admin');
@@ -42,6 +43,14 @@ export function decideMembership(command: MembershipCommand, state: Organization
       return [{ type: 'InvitationRevoked', data: { organizationId, invitationId: invitation.id, email: invitation.email } }];
     }
 
+    case 'DeclineInvitation':
+      return decideDeclineInvitation(state, command);
+
+    case 'ResendInvitation':
+      authorize(state, command.actor, 'members.manage');
+      active(state);
+      return decideResendInvitation(state, command);
+
     case 'AcceptInvitation': {
       const invitation = state.invitations.get(command.invitationId);
       // an invitation addressed to someone else is reported as missing: its existence is not the caller's business
@@ -50,6 +59,7 @@ export function decideMembership(command: MembershipCommand, state: Organization
       }
       active(state);
       if (invitation.status === 'revoked') throw new DomainError('forbidden', 'the invitation was revoked', 'invitation-revoked');
+      if (invitation.status === 'declined') throw new DomainError('conflict', 'the invitation was declined', 'invitation-declined');
       if (state.members.has(command.userId)) {
         throw new DomainError('conflict', 'you are already a member of this organization', 'already-member');
       }

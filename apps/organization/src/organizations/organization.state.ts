@@ -2,6 +2,7 @@ import { assertNever } from '@lib/eventstore';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
+import { evolveInvitationResent } from '../invitations/invitation-lifecycle';
 
 /** the organization's fold: what every command group decides on */
 
@@ -16,7 +17,7 @@ export interface Invitation {
   email: string;
   role: Role;
   expiresAt: string;
-  status: 'pending' | 'accepted' | 'revoked';
+  status: 'pending' | 'accepted' | 'revoked' | 'declined';
 }
 
 export interface OrganizationState {
@@ -80,11 +81,14 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       state.pendingByEmail.set(email, invitationId);
       return state;
     }
+    case 'InvitationResent':
+      return evolveInvitationResent(state, event);
     case 'InvitationRevoked':
+    case 'InvitationDeclined':
     case 'InvitationAccepted': {
       const invitation = state.invitations.get(event.data.invitationId);
       if (invitation) {
-        invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : 'accepted';
+        invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : event.type === 'InvitationDeclined' ? 'declined' : 'accepted';
         if (state.pendingByEmail.get(invitation.email) === invitation.id) state.pendingByEmail.delete(invitation.email);
       }
       return state;

@@ -77,14 +77,6 @@ export class OrganizationsController {
     return this.organizations.invite(id, principal, body);
   }
 
-  @Get(':id/invitations')
-  @OrgPermission('members.manage')
-  @Auth('user', 'operator')
-  async invitations(@Param('id') id: string, @CurrentPrincipal() principal: Principal) {
-    const { state } = await this.organizations.read(id, principal, 'members.manage');
-    return { items: this.organizations.listInvitations(state) };
-  }
-
   @Delete(':id/invitations/:invitationId')
   @HttpCode(204)
   @OrgPermission('members.manage')

@@ -163,12 +163,6 @@ export class OrganizationsService {
     return this.readModel.listMembers(organizationId, cursor, limit);
   }
 
-  listInvitations(state: OrganizationState, now = new Date().toISOString()) {
-    return [...state.invitations.values()]
-      .filter((i) => i.status === 'pending')
-      .map((i) => ({ ...i, status: i.expiresAt <= now ? 'expired' : 'pending' }));
-  }
-
   /** which organization an invitation belongs to (a lookup for routing; the write model decides) */
   organizationOfInvitation(invitationId: string): string {
     return this.readModel.organizationOfInvitation(invitationId);
