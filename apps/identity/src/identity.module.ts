@@ -15,6 +15,9 @@ import { OrganizationEventsConsumer, parseOrganizationMessage } from './director
 import { VerificationController } from './verification/verification.controller';
 import { VerificationRepository } from './verification/verification.repository';
 import { VerificationService } from './verification/verification.service';
+import { FormBodyParser, ServiceCredentialsController } from './service-credentials/service-credentials.controller';
+import { ServiceCredentialRepository } from './service-credentials/service-credential.repository';
+import { ServiceCredentialsService } from './service-credentials/service-credentials.service';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -35,7 +38,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController],
+        controllers: [IdentityController, VerificationController, ServiceCredentialsController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -67,6 +70,9 @@ export class IdentityModule {
           IdentityService,
           OrganizationEventsConsumer,
           PublishKeysInProcess,
+          ServiceCredentialRepository,
+          ServiceCredentialsService,
+          FormBodyParser,
         ],
       },
       deps,

@@ -4,3 +4,4 @@ export * from './guards';
 export * from './policy';
 export * from './org-permission';
 export * from './route-table';
+export * from './machine-credentials';

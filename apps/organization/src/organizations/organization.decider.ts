@@ -5,7 +5,12 @@ import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
-export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
+export type Actor =
+  | { kind: 'operator' }
+  | { kind: 'user'; userId: string; email: string }
+  | { kind: 'system' }
+  /** an organization API key: its fixed role, in its own organization only (checked before the command) */
+  | { kind: 'apiKey'; keyId: string; role: Role };
 
 export type OrganizationCommand = { at: string; actor: Actor } & (
   | {
@@ -198,6 +203,7 @@ const notFound = () => new DomainError('not_found', 'organization not found', 'o
 
 /** the actor's current role in this organization, or null */
 export function roleOf(state: OrganizationState, actor: Actor): Role | null {
+  if (actor.kind === 'apiKey') return actor.role;
   return actor.kind === 'user' ? (state.members.get(actor.userId)?.role ?? null) : null;
 }
 
