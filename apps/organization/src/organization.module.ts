@@ -22,6 +22,10 @@ import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identi
 import { AuditController } from './audit/audit.controller';
 import { AuditConsumers } from './audit/audit.consumers';
 import { auditProjection } from './audit/audit.read-model';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeyRepository } from './api-keys/api-key.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { apiKeysProjection } from './api-keys/api-keys.read-model';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -48,15 +52,18 @@ export class OrganizationModule {
       {
         module: OrganizationModule,
         name: 'organization',
-        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController],
-        projections: [...organizationProjections, auditProjection],
+        controllers: [OrganizationsController, InvitationsController, AuthzController, ResourcesController, AuditController, ApiKeysController],
+        projections: [...organizationProjections, auditProjection, apiKeysProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
         providers: [
           {
             provide: AUTH_CONFIG,
-            inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
-            useFactory: (config: OrganizationConfig, token: string) => authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN, ApiKeysService],
+            useFactory: (config: OrganizationConfig, token: string, apiKeys: ApiKeysService) => ({
+              ...authConfig(config, token, new TokenVerifier({ jwksUrl: config.JWKS_URL })),
+              apiKeys, // organization API keys are kept (and resolved) here
+            }),
           },
           {
             provide: SecretBox,
@@ -80,6 +87,8 @@ export class OrganizationModule {
           IdentityEventsConsumer,
           AuditConsumers,
           AuthzCheckRoute,
+          ApiKeyRepository,
+          ApiKeysService,
           ForwardAuthRoute,
         ],
       },

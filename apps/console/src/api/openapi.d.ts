@@ -292,6 +292,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OAuth 2.0 client credentials grant: a short-lived access token with the credential's scopes */
+        post: operations["ServiceCredentialsController_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations": {
         parameters: {
             query?: never;
@@ -299,10 +316,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organizations of this stack (operator) */
+        /** List the organizations of this stack (operator, or a service credential with organizations:provision) */
         get: operations["OrganizationsController_list"];
         put?: never;
-        /** Provision an organization in this stack's region (operator) */
+        /** Provision an organization in this stack's region (operator, or a service credential with organizations:provision) */
         post: operations["OrganizationsController_provision"];
         delete?: never;
         options?: never;
@@ -386,6 +403,41 @@ export interface paths {
         put?: never;
         post: operations["ResourcesController_enable"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's API keys (never a secret) */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /** Create an API key (Admin) with a Developer or Agent role; the key is in this answer only */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: refused on its next request, by every route and by forward-auth */
+        delete: operations["ApiKeysController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -771,6 +823,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/service-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service credentials, with their scopes and status (never a secret) */
+        get: operations["ServiceCredentialsController_list"];
+        put?: never;
+        /** Create a named service credential (operator); its secret is shown in this answer only */
+        post: operations["ServiceCredentialsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-credentials/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke: no new access token from now on; tokens already issued expire within SERVICE_TOKEN_TTL_SECONDS */
+        delete: operations["ServiceCredentialsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-credentials/{name}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret (shown once); the previous one keeps working for overlapSeconds (default 3600) */
+        post: operations["ServiceCredentialsController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -884,6 +988,34 @@ export interface components {
             /** @description the token from the link in the verification mail */
             token: string;
         };
+        CreateServiceCredentialDto: {
+            /** @example gateway-eu */
+            name: string;
+            /**
+             * @example [
+             *       "authz:check"
+             *     ]
+             */
+            scopes: ("authz:check" | "organizations:provision")[];
+            description?: string;
+        };
+        RotateServiceCredentialDto: {
+            /**
+             * @description how long the previous secret keeps working
+             * @default 3600
+             */
+            overlapSeconds: number;
+        };
+        TokenRequestDto: {
+            /** @enum {string} */
+            grant_type: "client_credentials";
+            /** @description or HTTP Basic */
+            client_id?: string;
+            /** @description or HTTP Basic */
+            client_secret?: string;
+            /** @description a space-separated subset of the credential's scopes */
+            scope?: string;
+        };
         AdminDto: {
             /** @example ada@example.com */
             email: string;
@@ -943,6 +1075,15 @@ export interface components {
         UpdatePhoneNumberDto: {
             name?: string;
             capabilities?: ("sms" | "voice")[];
+        };
+        CreateApiKeyDto: {
+            /** @example deploy pipeline */
+            name: string;
+            /**
+             * @description never above the creator's role
+             * @enum {string}
+             */
+            role: "Developer" | "Agent";
         };
         RequirementDto: {
             /** @example crm */
@@ -1630,6 +1771,28 @@ export interface operations {
             };
         };
     };
+    ServiceCredentialsController_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestDto"];
+                "application/json": components["schemas"]["TokenRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     OrganizationsController_list: {
         parameters: {
             query?: {
@@ -1805,6 +1968,68 @@ export interface operations {
                 id: string;
                 collection: string;
                 resourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
             };
             cookie?: never;
         };
@@ -2436,6 +2661,86 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServiceCredentialDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateServiceCredentialDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {
