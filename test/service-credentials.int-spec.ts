@@ -50,6 +50,14 @@ describe('service credentials', () => {
     expect((await check(t2)).status).toBe(403);
     const org = await provision(t2);
     expect(org.status).toBe(201);
+    // at the gateway too: forward-auth takes a service token on routes whose scope it holds
+    const forward = (accessToken: string) =>
+      app.request('GET', '/v1/authz/forward', { token: accessToken, headers: { 'x-original-method': 'POST', 'x-original-uri': '/v1/organizations' } });
+    expect((await forward(t2)).status).toBe(200);
+    expect((await forward(t2)).headers['x-auth-kind']).toBe('service');
+    const narrow = await forward(t1.body.access_token);
+    expect(narrow.status).toBe(403);
+    expect(narrow.body.detail).toContain('organizations:provision');
     // the audit names the credential that provisioned it
     const admin = new Flow(app);
     await admin.user('robot-admin@example.com');
