@@ -115,8 +115,9 @@ export class ServiceCredentialsController {
 }
 
 /**
- * RFC 6749 clients send the token request as application/x-www-form-urlencoded. Parsed for every route (Fastify
- * parsers are per content type), at most 4 KiB; a repeated parameter becomes an array, which the DTO refuses.
+ * RFC 6749 clients send the token request as application/x-www-form-urlencoded: parsed for the token endpoint
+ * only (every other endpoint keeps answering 415), at most 4 KiB; a repeated parameter becomes an array, which the
+ * DTO refuses.
  */
 @Injectable()
 export class FormBodyParser implements OnModuleInit {
@@ -125,10 +126,13 @@ export class FormBodyParser implements OnModuleInit {
   onModuleInit() {
     const fastify = this.adapterHost.httpAdapter.getInstance<{
       hasContentTypeParser(type: string): boolean;
-      addContentTypeParser(type: string, options: { parseAs: 'string'; bodyLimit: number }, parser: (req: unknown, body: string, done: (error: Error | null, value?: unknown) => void) => void): void;
+      addContentTypeParser(type: string, options: { parseAs: 'string'; bodyLimit: number }, parser: (req: { url?: string }, body: string, done: (error: Error | null, value?: unknown) => void) => void): void;
     }>();
     if (fastify.hasContentTypeParser(FORM)) return;
-    fastify.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+    fastify.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 4096 }, (req, body, done) => {
+      if ((req.url ?? '').split('?')[0] !== TOKEN_PATH) {
+        return done(Object.assign(new Error(`unsupported media type ${FORM}: send application/json`), { statusCode: 415 }));
+      }
       const parsed: Record<string, string | string[]> = Object.create(null);
       for (const [key, value] of new URLSearchParams(body)) {
         const seen = parsed[key];
@@ -139,3 +143,4 @@ export class FormBodyParser implements OnModuleInit {
   }
 }
 const FORM = 'application/x-www-form-urlencoded';
+const TOKEN_PATH = '/v1/oauth/token';
