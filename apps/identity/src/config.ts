@@ -23,6 +23,11 @@ export const identityConfigSchema = baseConfigSchema.extend({
   EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
   /** verification mails a user may ask for per window */
   VERIFICATION_RESEND_MAX: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * lifetime of a service credential's access token (POST /v1/oauth/token): the other services verify it
+   * with the JWKS alone, so a revoked credential's last token works at most this long
+   */
+  SERVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   VERIFICATION_RESEND_WINDOW_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(15 * 60),
   /** sign-ups (each mails a link) per client address and window */
   SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).max(100_000).default(30),

@@ -28,6 +28,9 @@ import { RecoveryController } from './recovery/recovery.controller';
 import { PasswordResetRepository, UserSessionsRepository } from './recovery/recovery.repositories';
 import { RecoveryService } from './recovery/recovery.service';
 import { SessionGenerations } from './recovery/session-generations';
+import { FormBodyParser, ServiceCredentialsController } from './service-credentials/service-credentials.controller';
+import { ServiceCredentialRepository } from './service-credentials/service-credential.repository';
+import { ServiceCredentialsService } from './service-credentials/service-credentials.service';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -48,7 +51,7 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController, MfaController, RegionsController, RecoveryController],
+        controllers: [IdentityController, VerificationController, MfaController, RegionsController, RecoveryController, ServiceCredentialsController],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -96,6 +99,9 @@ export class IdentityModule {
           MembershipIndexRepository,
           RegionsService,
           MembershipIndexRelay,
+          ServiceCredentialRepository,
+          ServiceCredentialsService,
+          FormBodyParser,
         ],
       },
       deps,

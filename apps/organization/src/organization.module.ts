@@ -28,6 +28,10 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 import { webhookProviders } from './webhooks/webhook.providers';
 import { InvitationLifecycleController } from './invitations/invitations.controller';
 import { InvitationLifecycleService } from './invitations/invitations.service';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeyRepository } from './api-keys/api-key.repository';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { apiKeysProjection } from './api-keys/api-keys.read-model';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -63,15 +67,19 @@ export class OrganizationModule {
           WebhooksController,
           MfaRequirementController,
           InvitationLifecycleController,
+          ApiKeysController,
         ],
-        projections: [...organizationProjections, auditProjection],
+        projections: [...organizationProjections, auditProjection, apiKeysProjection],
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
         providers: [
           {
             provide: AUTH_CONFIG,
-            inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
-            useFactory: (config: OrganizationConfig, token: string) => authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN, ApiKeysService],
+            useFactory: (config: OrganizationConfig, token: string, apiKeys: ApiKeysService) => ({
+              ...authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
+              apiKeys, // organization API keys are kept (and resolved) here
+            }),
           },
           {
             provide: SecretBox,
@@ -97,6 +105,8 @@ export class OrganizationModule {
           IdentityEventsConsumer,
           AuditConsumers,
           AuthzCheckRoute,
+          ApiKeyRepository,
+          ApiKeysService,
           ForwardAuthRoute,
           ...webhookProviders,
         ],

@@ -5,3 +5,4 @@ export * from './policy';
 export * from './org-permission';
 export * from './route-table';
 export * from './region-trust';
+export * from './machine-credentials';

@@ -2,6 +2,7 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { AUTH_KINDS, PrincipalKind } from './guards';
 import { ORG_PERMISSION_KEY } from './org-permission';
+import { SERVICE_SCOPE_KEY, ServiceScope } from './machine-credentials';
 import { isPermission, Permission } from './permissions';
 
 /**
@@ -14,6 +15,8 @@ export interface RouteRule {
   path: string;
   access: 'public' | PrincipalKind[];
   permission?: Permission;
+  /** the scope a service credential needs here (@ServiceScope) */
+  scope?: ServiceScope;
 }
 
 /** routes whose first path parameter is an organization id: the gateway decides them per organization */
@@ -41,6 +44,7 @@ export function routeRulesOf(controllers: Iterable<Type>): RouteRule[] {
       if (method === undefined) continue;
       const kinds = (Reflect.getMetadata(AUTH_KINDS, handler) as PrincipalKind[] | undefined) ?? classKinds;
       const permission = (Reflect.getMetadata(ORG_PERMISSION_KEY, handler) as unknown) ?? classPermission;
+      const scope = Reflect.getMetadata(SERVICE_SCOPE_KEY, handler) as ServiceScope | undefined;
       if (permission !== undefined && !isPermission(permission)) {
         throw new Error(`${controller.name}.${name}: @OrgPermission(${String(permission)}) is not a permission`);
       }
@@ -51,6 +55,7 @@ export function routeRulesOf(controllers: Iterable<Type>): RouteRule[] {
             path: joinPath(prefix, path),
             access: kinds ? [...kinds].sort() : 'public',
             ...(permission ? { permission } : {}),
+            ...(scope ? { scope } : {}),
           });
         }
       }

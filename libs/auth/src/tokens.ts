@@ -1,4 +1,5 @@
-import { createLocalJWKSet, createRemoteJWKSet, JSONWebKeySet, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, JSONWebKeySet, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { ServiceTokenClaims } from './machine-credentials';
 
 export const TOKEN_ISSUER = 'orgs-control-plane/identity';
 export const TOKEN_AUDIENCE = 'orgs-control-plane';
@@ -59,9 +60,32 @@ export class TokenVerifier {
       // a token without an expiry would be valid forever: refused even when correctly signed
       requiredClaims: ['exp', 'iat'],
     });
-    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.jti !== 'string') {
+    if (typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.jti !== 'string' || payload.token_use !== undefined) {
       throw new Error('token lacks sub, email or jti');
     }
     return payload as unknown as AccessTokenClaims;
+  }
+
+  /** a service credential's access token (identity's POST /v1/oauth/token): same keys, `token_use: service` */
+  async verifyService(token: string): Promise<ServiceTokenClaims> {
+    const { payload } = await jwtVerify(token, this.getKey, {
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      algorithms: ['ES256'],
+      requiredClaims: ['exp', 'iat', 'jti', 'sub'],
+    });
+    if (payload.token_use !== 'service' || typeof payload.client_id !== 'string' || typeof payload.scope !== 'string') {
+      throw new Error('not a service token');
+    }
+    return payload as unknown as ServiceTokenClaims;
+  }
+}
+
+/** which verification a JWT asks for, read from its unverified payload (the verification itself decides) */
+export function isServiceTokenShape(token: string): boolean {
+  try {
+    return decodeJwt(token).token_use === 'service';
+  } catch {
+    return false;
   }
 }

@@ -16,6 +16,8 @@ interface HookRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   routeOptions?: { url?: string };
+  /** the machine credential that made the request (service:<name>, key:<id>), set by the auth guard */
+  credential?: string;
 }
 interface HookReply {
   statusCode: number;
@@ -47,7 +49,7 @@ export function instrumentHttp(fastify: { addHook(name: 'onRequest' | 'onRespons
     const route = request.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
-    const line = { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    const line = { method: request.method, route, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...(request.credential ? { credential: request.credential } : {}) };
     if (reply.statusCode < (quietRoutes.get(route) ?? 0)) log.debug(line, 'request');
     else log.info(line, 'request');
     done();

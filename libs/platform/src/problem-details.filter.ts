@@ -82,6 +82,8 @@ export function toProblem(error: unknown, instance?: string): { problem: Problem
         extensions.errors = message;
       } else detail = String(d ?? message ?? error.message);
       extensions = { ...extensions, ...rest };
+      // an OAuth 2.0 endpoint's answer keeps RFC 6749's `error` member beside the problem's fields
+      if (error instanceof ProblemException && typeof _e === 'string') extensions.error = _e;
     }
   } else if (isFastifyError(error)) {
     status = error.statusCode;

@@ -19,7 +19,7 @@ export function assertServedHere(organizationId: string, region: Region) {
 
 /** organization-scoped endpoints take a user token only when it was scoped to that organization */
 export function assertTokenScoped(principal: { kind: string; organizationId?: string }, organizationId: string) {
-  if (principal.kind === 'user' && principal.organizationId !== organizationId) {
+  if ((principal.kind === 'user' || principal.kind === 'apiKey') && principal.organizationId !== organizationId) {
     throw new DomainError(
       'forbidden',
       'this endpoint needs an access token scoped to the organization (POST /v1/sessions/organization)',

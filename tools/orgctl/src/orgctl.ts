@@ -50,6 +50,16 @@ commands (against a running stack's HTTP API):
                                                   the audit entries with from <= at < to, as JSON Lines,
                                                   oldest first (to stdout, or to FILE written atomically)
 
+service credentials (named, scoped credentials of internal services; OPERATOR_TOKEN stays the operator's):
+  credential-create NAME --scope S [--scope S …] [--description TEXT]
+                                                  create one; its secret is printed once (scopes: authz:check,
+                                                  organizations:provision); its holder gets tokens from POST /v1/oauth/token
+  credential-list                                 the credentials, their scopes and status (never a secret)
+  credential-rotate NAME [--overlap SECONDS]      a new secret (printed once); the previous one keeps working
+                                                  for SECONDS (default 3600)
+  credential-revoke NAME                          revoke: no new token from now on (issued ones expire within
+                                                  identity's SERVICE_TOKEN_TTL_SECONDS, default 60)
+
 app packages, for deployment pipelines (as a member: an organization-scoped token of a Developer or Admin
 from --token, --token-file or env ORGCTL_TOKEN; never the operator token):
   app-export ORG APP --out FILE                   export the app and download its signed package
@@ -103,6 +113,10 @@ const COMMANDS = {
     positionals: 1,
     options: { ...apiOptions, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'page-size': { type: 'string' } },
   },
+  'credential-create': { positionals: 1, options: { ...apiOptions, scope: { type: 'string', multiple: true }, description: { type: 'string' } } },
+  'credential-list': { positionals: 0, options: apiOptions },
+  'credential-rotate': { positionals: 1, options: { ...apiOptions, overlap: { type: 'string' } } },
+  'credential-revoke': { positionals: 1, options: apiOptions },
   'app-export': { positionals: 2, options: { ...apiOptions, out: { type: 'string' } } },
   'app-import': {
     positionals: 1,
@@ -180,7 +194,9 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
           ? `${command} takes no arguments (got ${parsed.positionals.join(' ')})`
           : spec.positionals === 2
             ? `${command} needs an organization id and an app id`
-            : `${command} needs exactly one organization id`,
+            : command.startsWith('credential-')
+              ? `${command} needs exactly one credential name`
+              : `${command} needs exactly one organization id`,
       );
     }
     ctx = { io, values: parsed.values as Values, positionals: parsed.positionals, json: parsed.values.json === true };
@@ -210,6 +226,11 @@ export async function main(argv: readonly string[], partialIo: Partial<OrgctlIo>
         return await appCommand(ctx, command as 'app-export' | 'app-import' | 'app-publish');
       case 'catch-up':
         return await catchUp(ctx);
+      case 'credential-create':
+      case 'credential-list':
+      case 'credential-rotate':
+      case 'credential-revoke':
+        return await credentialCommand(ctx, command as 'credential-create' | 'credential-list' | 'credential-rotate' | 'credential-revoke');
     }
   } catch (error) {
     return fail(ctx, error, command);
@@ -361,6 +382,49 @@ function printJson(ctx: Context, value: unknown) {
 
 // ---------------------------------------------------------------------------------------------------------
 // API commands
+
+interface CredentialView {
+  name: string;
+  scopes: string[];
+  status: string;
+  createdAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+  previousSecretValidUntil: string | null;
+  clientSecret?: string;
+}
+
+async function credentialCommand(ctx: Context, command: 'credential-create' | 'credential-list' | 'credential-rotate' | 'credential-revoke') {
+  const api = client(ctx);
+  const name = ctx.positionals[0];
+  const path = name === undefined ? '' : `/v1/service-credentials/${encodeURIComponent(name)}`;
+  let result: CredentialView | { items: CredentialView[] };
+  if (command === 'credential-create') {
+    const scopes = ctx.values.scope as unknown as string[] | undefined;
+    if (!scopes?.length) throw new UsageError('--scope is required (repeat it for several scopes)');
+    result = await api.post<CredentialView>('/v1/service-credentials', { name, scopes, ...(str(ctx, 'description') ? { description: str(ctx, 'description') } : {}) });
+  } else if (command === 'credential-rotate') {
+    const overlap = str(ctx, 'overlap');
+    if (overlap !== undefined && !/^\d{1,7}$/.test(overlap)) throw new UsageError('--overlap must be a number of seconds (0 to 2592000)');
+    result = await api.post<CredentialView>(`${path}/rotate`, overlap === undefined ? {} : { overlapSeconds: Number(overlap) });
+  } else if (command === 'credential-revoke') result = await api.call<CredentialView>('DELETE', path);
+  else result = await api.get<{ items: CredentialView[] }>('/v1/service-credentials');
+  if (ctx.json) {
+    printJson(ctx, result);
+    return EXIT.ok;
+  }
+  const line = (c: CredentialView) =>
+    `${c.name.padEnd(24)} ${c.status.padEnd(8)} ${c.scopes.join(',').padEnd(40)} ${c.previousSecretValidUntil ? `previous secret valid until ${c.previousSecretValidUntil}` : ''}`.trimEnd();
+  if ('items' in result) {
+    ctx.io.stdout.write(result.items.length ? `${result.items.map(line).join('\n')}\n` : 'no service credentials\n');
+    return EXIT.ok;
+  }
+  ctx.io.stdout.write(`${line(result)}\n`);
+  if (result.clientSecret) {
+    ctx.io.stdout.write(`client_id:     ${result.name}\nclient_secret: ${result.clientSecret}\n(shown once: store it in the service's secret store now)\n`);
+  }
+  return EXIT.ok;
+}
 
 interface OrganizationView {
   id: string;

@@ -243,23 +243,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/invitations/{id}/decline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Decline an invitation addressed to the signed-in user's verified email */
-        post: operations["InvitationLifecycleController_decline"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -309,24 +292,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Change the password (the current one required): every other session ends; answers a fresh session */
-        put: operations["RecoveryController_change"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/me/sessions/sign-out-everywhere": {
+    "/v1/oauth/token": {
         parameters: {
             query?: never;
             header?: never;
@@ -335,8 +301,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of the account: no refresh token of it works any more */
-        post: operations["RecoveryController_signOutEverywhere"];
+        /** OAuth 2.0 client credentials grant: a short-lived access token with the credential's scopes */
+        post: operations["ServiceCredentialsController_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -350,10 +316,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organizations of this stack (operator) */
+        /** List the organizations of this stack (operator, or a service credential with organizations:provision) */
         get: operations["OrganizationsController_list"];
         put?: never;
-        /** Provision an organization in this stack's region (operator) */
+        /** Provision an organization in this stack's region (operator, or a service credential with organizations:provision) */
         post: operations["OrganizationsController_provision"];
         delete?: never;
         options?: never;
@@ -437,6 +403,41 @@ export interface paths {
         put?: never;
         post: operations["ResourcesController_enable"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's API keys (never a secret) */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /** Create an API key (Admin) with a Developer or Agent role; the key is in this answer only */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{id}/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: refused on its next request, by every route and by forward-auth */
+        delete: operations["ApiKeysController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -683,8 +684,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every invitation with its state (pending, accepted, declined, revoked, expired), paginated like members */
-        get: operations["InvitationLifecycleController_list"];
+        get: operations["OrganizationsController_invitations"];
         put?: never;
         /** Invite someone by email with a role (Admin) */
         post: operations["OrganizationsController_invite"];
@@ -705,23 +705,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["OrganizationsController_revoke"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/organizations/{id}/invitations/{invitationId}/resend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mail the invitation again with a new link and expiry; the previous link stops working (Admin, throttled) */
-        post: operations["InvitationLifecycleController_resend"];
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -823,40 +806,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/password-resets": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mail a password reset link (about 30 minutes, single use); the same answer whether or not the email has an account (throttled) */
-        post: operations["RecoveryController_request"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/password-resets/confirm": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Set a new password with the token from the mailed link; every session of the account ends */
-        post: operations["RecoveryController_confirm"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/permissions": {
         parameters: {
             query?: never;
@@ -868,6 +817,58 @@ export interface paths {
         get: operations["AuthzController_permissions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service credentials, with their scopes and status (never a secret) */
+        get: operations["ServiceCredentialsController_list"];
+        put?: never;
+        /** Create a named service credential (operator); its secret is shown in this answer only */
+        post: operations["ServiceCredentialsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-credentials/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke: no new access token from now on; tokens already issued expire within SERVICE_TOKEN_TTL_SECONDS */
+        delete: operations["ServiceCredentialsController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/service-credentials/{name}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret (shown once); the previous one keeps working for overlapSeconds (default 3600) */
+        post: operations["ServiceCredentialsController_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -987,18 +988,33 @@ export interface components {
             /** @description the token from the link in the verification mail */
             token: string;
         };
-        RequestPasswordResetDto: {
-            /** @example ada@example.com */
-            email: string;
+        CreateServiceCredentialDto: {
+            /** @example gateway-eu */
+            name: string;
+            /**
+             * @example [
+             *       "authz:check"
+             *     ]
+             */
+            scopes: ("authz:check" | "organizations:provision")[];
+            description?: string;
         };
-        CompletePasswordResetDto: {
-            /** @description the token from the link in the password reset mail */
-            token: string;
-            password: string;
+        RotateServiceCredentialDto: {
+            /**
+             * @description how long the previous secret keeps working
+             * @default 3600
+             */
+            overlapSeconds: number;
         };
-        ChangePasswordDto: {
-            currentPassword: string;
-            newPassword: string;
+        TokenRequestDto: {
+            /** @enum {string} */
+            grant_type: "client_credentials";
+            /** @description or HTTP Basic */
+            client_id?: string;
+            /** @description or HTTP Basic */
+            client_secret?: string;
+            /** @description a space-separated subset of the credential's scopes */
+            scope?: string;
         };
         AdminDto: {
             /** @example ada@example.com */
@@ -1059,6 +1075,15 @@ export interface components {
         UpdatePhoneNumberDto: {
             name?: string;
             capabilities?: ("sms" | "voice")[];
+        };
+        CreateApiKeyDto: {
+            /** @example deploy pipeline */
+            name: string;
+            /**
+             * @description never above the creator's role
+             * @enum {string}
+             */
+            role: "Developer" | "Agent";
         };
         RequirementDto: {
             /** @example crm */
@@ -1695,25 +1720,6 @@ export interface operations {
             };
         };
     };
-    InvitationLifecycleController_decline: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     IdentityController_me: {
         parameters: {
             query?: never;
@@ -1765,7 +1771,7 @@ export interface operations {
             };
         };
     };
-    RecoveryController_change: {
+    ServiceCredentialsController_token: {
         parameters: {
             query?: never;
             header?: never;
@@ -1774,28 +1780,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ChangePasswordDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestDto"];
+                "application/json": components["schemas"]["TokenRequestDto"];
             };
         };
         responses: {
             200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RecoveryController_signOutEverywhere: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1978,6 +1968,68 @@ export interface operations {
                 id: string;
                 collection: string;
                 resourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
             };
             cookie?: never;
         };
@@ -2383,13 +2435,9 @@ export interface operations {
             };
         };
     };
-    InvitationLifecycleController_list: {
+    OrganizationsController_invitations: {
         parameters: {
-            query?: {
-                /** @description opaque cursor from the previous page */
-                cursor?: string;
-                limit?: number;
-            };
+            query?: never;
             header?: never;
             path: {
                 id: string;
@@ -2442,26 +2490,6 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    InvitationLifecycleController_resend: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                invitationId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2625,39 +2653,14 @@ export interface operations {
             };
         };
     };
-    RecoveryController_request: {
+    AuthzController_permissions: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RequestPasswordResetDto"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    RecoveryController_confirm: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CompletePasswordResetDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
             200: {
                 headers: {
@@ -2667,7 +2670,7 @@ export interface operations {
             };
         };
     };
-    AuthzController_permissions: {
+    ServiceCredentialsController_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2675,6 +2678,69 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServiceCredentialDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ServiceCredentialsController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateServiceCredentialDto"];
+            };
+        };
         responses: {
             200: {
                 headers: {

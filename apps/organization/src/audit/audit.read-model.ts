@@ -3,6 +3,7 @@ import { DomainError, Projection, RecordedEvent } from '@lib/eventstore';
 import { ORGANIZATION_EVENT_TYPES, ORGANIZATION_STREAM_PREFIX } from '../organizations/organization.events';
 import { describeAuditEntry } from '../organizations/audit';
 import { AUDIT_EVENT_TYPES, AUDIT_STREAM_PREFIX, AuditEvent } from './audit.events';
+import { API_KEY_EVENT_TYPES, API_KEY_STREAM_PREFIX, ApiKeyEvent, describeApiKeyEvent } from '../api-keys/api-key.events';
 
 /**
  * The organization's audit trail as one table: its own stream's events (described for people) and what other
@@ -11,7 +12,7 @@ import { AUDIT_EVENT_TYPES, AUDIT_STREAM_PREFIX, AuditEvent } from './audit.even
 export const auditProjection: Projection = {
   name: 'audit',
   version: 1,
-  handles: [...ORGANIZATION_EVENT_TYPES, ...AUDIT_EVENT_TYPES],
+  handles: [...ORGANIZATION_EVENT_TYPES, ...AUDIT_EVENT_TYPES, ...API_KEY_EVENT_TYPES],
   setup(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS org_audit (
       position INTEGER PRIMARY KEY, org_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -27,6 +28,11 @@ export const auditProjection: Projection = {
       const entry = describeAuditEntry(event);
       const orgId = event.streamName.slice(ORGANIZATION_STREAM_PREFIX.length);
       insert.run(event.position, orgId, entry.at, entry.actor, entry.action, entry.subject, JSON.stringify(entry.details), entry.revision, null, null);
+      return;
+    }
+    if (event.streamName.startsWith(API_KEY_STREAM_PREFIX)) {
+      const d = describeApiKeyEvent({ type: event.type, data: event.data } as ApiKeyEvent, String(event.metadata.actor ?? 'unknown'));
+      insert.run(event.position, d.organizationId, d.at, d.actor, d.action, d.subject, JSON.stringify(d.details), event.revision, null, null);
       return;
     }
     if (event.streamName.startsWith(AUDIT_STREAM_PREFIX)) {

@@ -12,7 +12,7 @@ import { FORWARD_AUTH_PATH, ForwardAuthorizer, ForwardDecision } from './forward
 import generatedRoutes from './route-table.generated.json';
 
 /** routes registered on Fastify directly, outside Nest's controllers (so not in their metadata) */
-export const DIRECT_ROUTES: RouteRule[] = [{ method: 'POST', path: AUTHZ_CHECK_PATH, access: ['operator', 'service'] }];
+export const DIRECT_ROUTES: RouteRule[] = [{ method: 'POST', path: AUTHZ_CHECK_PATH, access: ['operator', 'service'], scope: 'authz:check' }];
 
 /**
  * Every service's routes, read from their handlers' metadata by `npm run openapi` (scripts/route-table.ts)

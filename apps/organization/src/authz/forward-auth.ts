@@ -1,4 +1,15 @@
-import { AccessTokenClaims, AuthConfig, Permission, RouteMatcher, RouteRule, staticCredential } from '@lib/auth';
+import {
+  AccessTokenClaims,
+  API_KEY_PREFIX,
+  AuthConfig,
+  can,
+  isServiceTokenShape,
+  Permission,
+  RouteMatcher,
+  RouteRule,
+  STATIC_SERVICE_SCOPES,
+  staticCredential,
+} from '@lib/auth';
 import { ORGANIZATION_ID_PATTERN, Region, regionOfOrganization, Role } from '@lib/contracts';
 
 export const FORWARD_AUTH_PATH = '/v1/authz/forward';
@@ -15,6 +26,7 @@ export type ForwardReason =
   | 'missing-token'
   | 'invalid-token'
   | 'credential-not-accepted'
+  | 'api-key-other-organization'
   | 'unknown-organization'
   | 'wrong-region'
   | 'token-not-scoped'
@@ -85,12 +97,17 @@ export class ForwardAuthorizer {
       return { ...this.deny(401, 'missing-token', 'a bearer token is required', instance, { 'www-authenticate': `Bearer realm="${REALM}"` }), method, path };
     }
     const credential = staticCredential(match[1], this.auth);
+    if (credential === 'service' && !(rule.scope && STATIC_SERVICE_SCOPES.includes(rule.scope))) {
+      return { ...this.deny(403, 'credential-not-accepted', 'this route is not open to this service token', instance), method, path, subject: 'service:static' };
+    }
     if (credential) {
       if (!rule.access.includes(credential)) {
         return { ...this.deny(403, 'credential-not-accepted', `this route is not open to ${credential} credentials`, instance), method, path, subject: credential };
       }
       return { status: 200, reason: 'credential', headers: { 'x-auth-kind': credential, 'x-region': this.region }, method, path, subject: credential };
     }
+    if (match[1].startsWith(API_KEY_PREFIX)) return { ...(await this.apiKey(match[1], rule, organizationId, instance)), method, path };
+    if (isServiceTokenShape(match[1])) return { ...(await this.service(match[1], rule, instance)), method, path };
     let claims: AccessTokenClaims;
     try {
       claims = await this.verified(match[1]);
@@ -153,6 +170,48 @@ export class ForwardAuthorizer {
       path,
       subject,
     };
+  }
+
+  /** an organization API key: its organization's routes that name a permission its role grants, nothing else */
+  private async apiKey(token: string, rule: RouteRule, organizationId: string | undefined, instance: string): Promise<ForwardDecision> {
+    const key = this.auth.apiKeys ? await this.auth.apiKeys.resolve(token) : null;
+    if (!key) {
+      return this.deny(401, 'invalid-token', 'the API key is unknown or revoked', instance, { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` });
+    }
+    const subject = `key:${key.keyId}`;
+    if (organizationId === undefined || !rule.permission || rule.access === 'public' || !rule.access.includes('user')) {
+      return { ...this.deny(403, 'credential-not-accepted', 'this route is not open to organization API keys', instance), subject };
+    }
+    const permission = rule.permission;
+    if (organizationId !== key.organizationId) {
+      return { ...this.deny(403, 'api-key-other-organization', `this API key acts in its own organization only (${permission} is needed)`, instance, {}, { permission }), subject };
+    }
+    if (!can(key.role, permission)) {
+      return { ...this.deny(403, 'permission-denied', `the ${key.role} role does not grant ${permission}`, instance, {}, { permission, role: key.role }), subject };
+    }
+    return {
+      status: 200,
+      reason: 'allowed',
+      // the upstream sees the key as the acting subject, as in the audit
+      headers: { 'x-auth-kind': 'api-key', 'x-user-id': subject, 'x-organization-id': organizationId, 'x-role': key.role, 'x-region': this.region },
+      subject,
+    };
+  }
+
+  /** a service credential's token: routes open to services whose scope the token holds */
+  private async service(token: string, rule: RouteRule, instance: string): Promise<ForwardDecision> {
+    let claims;
+    try {
+      claims = await this.auth.verifier.verifyService(token);
+    } catch {
+      return this.deny(401, 'invalid-token', 'the access token is invalid or expired', instance, { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_token"` });
+    }
+    const subject = `service:${claims.client_id}`;
+    if (rule.access === 'public' || !rule.access.includes('service') || !rule.scope || !claims.scope.split(' ').includes(rule.scope)) {
+      const detail = rule.scope ? `this route needs a service credential with scope ${rule.scope}` : 'this route is not open to service credentials';
+      return { ...this.deny(403, 'credential-not-accepted', detail, instance), subject };
+    }
+    return { status: 200, reason: 'credential', headers: { 'x-auth-kind': 'service', 'x-region': this.region }, subject };
   }
 
   /**

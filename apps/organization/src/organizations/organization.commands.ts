@@ -4,7 +4,12 @@ import type { ResourceData } from './organization.events';
 import type { MfaRequirementCommand } from '../mfa-requirement/mfa-requirement.decider';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
-export type Actor = { kind: 'operator' } | { kind: 'user'; userId: string; email: string } | { kind: 'system' };
+export type Actor =
+  | { kind: 'operator' }
+  | { kind: 'user'; userId: string; email: string }
+  | { kind: 'system' }
+  /** an organization API key: its fixed role, in its own organization only (checked before the command) */
+  | { kind: 'apiKey'; keyId: string; role: Role };
 
 /** every command carries its time and actor: the decider reads no clock and trusts no token */
 type Envelope = { at: string; actor: Actor };

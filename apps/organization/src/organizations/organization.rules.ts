@@ -10,6 +10,7 @@ export const organizationNotFound = () => new DomainError('not_found', 'organiza
 
 /** the actor's current role in this organization, or null */
 export function roleOf(state: OrganizationState, actor: Actor): Role | null {
+  if (actor.kind === 'apiKey') return actor.role;
   return actor.kind === 'user' ? (state.members.get(actor.userId)?.role ?? null) : null;
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal } from '@lib/auth';
+import { Auth, AuthGuard, CurrentPrincipal, OrgPermission, Principal, ServiceScope } from '@lib/auth';
 import { OrganizationsService } from './organizations.service';
 import {
   ChangeRoleDto,
@@ -21,15 +21,17 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Post()
-  @Auth('operator')
-  @ApiOperation({ summary: 'Provision an organization in this stack\'s region (operator)' })
+  @Auth('operator', 'service')
+  @ServiceScope('organizations:provision')
+  @ApiOperation({ summary: 'Provision an organization in this stack\'s region (operator, or a service credential with organizations:provision)' })
   provision(@Body() body: ProvisionOrganizationDto, @CurrentPrincipal() principal: Principal) {
     return this.organizations.provision({ name: body.name, region: body.region, adminEmail: body.admin.email }, principal);
   }
 
   @Get()
-  @Auth('operator')
-  @ApiOperation({ summary: 'List the organizations of this stack (operator)' })
+  @Auth('operator', 'service')
+  @ServiceScope('organizations:provision')
+  @ApiOperation({ summary: 'List the organizations of this stack (operator, or a service credential with organizations:provision)' })
   list(@Query() query: PageQueryDto) {
     return this.organizations.listOrganizations(query.cursor, query.limit ?? 50);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
 import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
-import { assertRoleGrants, decideAccess, isPermission, Permission, Principal } from '@lib/auth';
+import { assertRoleGrants, credentialName, decideAccess, isPermission, Permission, Principal } from '@lib/auth';
 import { Region, regionOfOrganization, Role } from '@lib/contracts';
 import { assertServedHere, assertTokenScoped, sortableId } from '@lib/platform';
 import { OrganizationConfig } from '../config';
@@ -43,6 +43,7 @@ export class OrganizationsService {
   actorOf(principal: Principal): Actor {
     if (principal.kind === 'user') return { kind: 'user', userId: principal.userId, email: principal.email };
     if (principal.kind === 'operator') return { kind: 'operator' };
+    if (principal.kind === 'apiKey') return { kind: 'apiKey', keyId: principal.keyId, role: principal.role };
     return { kind: 'system' };
   }
 
@@ -53,15 +54,17 @@ export class OrganizationsService {
 
 
   /** the request's correlation id reaches the events through the observed event store */
-  async command(organizationId: string, principal: Principal, body: CommandBody | ((state: OrganizationState) => CommandBody)) {
+  async command(
+    organizationId: string,
+    principal: Principal,
+    body: CommandBody | ((state: OrganizationState) => CommandBody),
+    actor: Actor = this.actorOf(principal),
+  ) {
     const at = new Date().toISOString();
-    const actor = this.actorOf(principal);
     // a body built from the state is built under the organization's lock, where the decider reads the same state
     const build = (state: OrganizationState) => ({ ...(typeof body === 'function' ? body(state) : body), at, actor }) as OrganizationCommand;
-    const result = await this.organizations.handleWith(organizationId, build, {
-      at,
-      actor: actor.kind === 'user' ? actor.userId : actor.kind,
-    });
+    // the audit names who did it: a user id, `operator`, `service:<credential>` or `key:<api key id>`
+    const result = await this.organizations.handleWith(organizationId, build, { at, actor: credentialName(principal) });
     if (result.position > 0) await this.projections.waitFor(result.position);
     return result;
   }
@@ -94,6 +97,8 @@ export class OrganizationsService {
         invitationExpiresAt,
         wrappedKey: this.secrets.newWrappedKey(),
       },
+      // a service credential reaches this only with the organizations:provision scope (AuthGuard)
+      principal.kind === 'service' ? { kind: 'operator' } : this.actorOf(principal),
     );
     return {
       ...this.view(result.state),
@@ -147,7 +152,7 @@ export class OrganizationsService {
     this.checkId(organizationId);
     const { state, revision } = await this.organizations.load(organizationId);
     if (!state.exists) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
-    if (principal.kind === 'user') {
+    if (principal.kind === 'user' || principal.kind === 'apiKey') {
       this.assertScoped(principal, organizationId);
       assertRoleGrants(roleOf(state, this.actorOf(principal)), permission);
       assertMfaSatisfied(state, principal);
