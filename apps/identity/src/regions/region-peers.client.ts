@@ -72,7 +72,7 @@ export class RegionPeersClient {
     if (!base) return false;
     const known = this.reachability.get(region);
     if (known && Date.now() - known.checkedAt < RegionPeersClient.REACHABILITY_TTL_MS) return known.up;
-    let up = false;
+    let up: boolean;
     try {
       const response = await fetch(`${base}/.well-known/jwks.json`, { signal: AbortSignal.timeout(this.config.REGION_PEER_TIMEOUT_MS), redirect: 'error' });
       up = response.ok;

@@ -1,6 +1,6 @@
 import { DomainError } from '@lib/eventstore';
 import { DeciderSpecification, emits, nothing, refused } from '@lib/eventstore/testing/decider-specification';
-import { SessionCommand, SessionEvent, SessionState, sessionDecider, sessionStream } from './session.decider';
+import { SessionCommand, SessionEvent, sessionDecider, sessionStream } from './session.decider';
 
 /*
  * given (prior events) / when (command) / then (exact events, or a DomainError kind + code).

@@ -1,7 +1,7 @@
 import { DomainError } from '@lib/eventstore';
 import { DeciderSpecification, emits, nothing, refused } from '@lib/eventstore/testing/decider-specification';
 import { Role } from '@lib/contracts';
-import { UserCommand, UserEvent, UserState, emailStream, userDecider, userStream } from './user.decider';
+import { UserCommand, UserEvent, emailStream, userDecider, userStream } from './user.decider';
 
 /*
  * given (prior events) / when (command) / then (exact events, or a DomainError kind + code).

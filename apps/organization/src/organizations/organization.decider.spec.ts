@@ -4,7 +4,6 @@ import { Role } from '@lib/contracts';
 import {
   Actor,
   OrganizationCommand,
-  OrganizationState,
   decideOrganization,
   evolveOrganization,
   initialOrganizationState,

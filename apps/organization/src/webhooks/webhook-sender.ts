@@ -43,11 +43,12 @@ export function sendWebhook(rawUrl: string, headers: Record<string, string>, bod
   };
   return new Promise<SendResult>((done) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    // set once the request exists; `finish` may run before that (a refused URL)
+    const timeout: { id?: NodeJS.Timeout } = {};
     const finish = (result: Omit<SendResult, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(timeout.id);
       done({ ...result, latencyMs: Math.round(elapsed() * 100) / 100 });
     };
     let url: URL;
@@ -69,7 +70,7 @@ export function sendWebhook(rawUrl: string, headers: Record<string, string>, bod
       lookup,
       headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'orgs-control-plane-webhooks/1' },
     });
-    timer = setTimeout(() => {
+    timeout.id = setTimeout(() => {
       request.destroy(new Error(`no complete answer within ${options.timeoutMs} ms`));
     }, options.timeoutMs);
     request.on('error', (error) => finish({ ok: false, statusCode: null, error: error.message, responseExcerpt: '' }));
