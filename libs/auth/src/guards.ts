@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import { isServiceTokenShape, TokenVerifier } from './tokens';
 import { API_KEY_PREFIX, ApiKeyPrincipal, ApiKeyResolver, SERVICE_SCOPE_KEY, STATIC_SERVICE_SCOPES } from './machine-credentials';
-import { ORG_PERMISSION_KEY } from './org-permission';
+import { ORG_PERMISSION_KEY } from './metadata-keys';
 
 export type Principal =
   | { kind: 'user'; userId: string; email: string; tokenId: string; organizationId?: string; region?: string; emailVerified?: boolean; mfa?: boolean }

@@ -4,7 +4,9 @@ import { Permission } from './permissions';
 import { Principal } from './guards';
 
 /** Nest metadata key of @OrgPermission; its value is the permission string (the gateway maps routes with it) */
-export const ORG_PERMISSION_KEY = 'auth:org-permission';
+import { ORG_PERMISSION_KEY } from './metadata-keys';
+
+export { ORG_PERMISSION_KEY };
 
 /**
  * What a service answers for an organization-scoped request: the organization is served in this region, a

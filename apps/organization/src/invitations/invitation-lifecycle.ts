@@ -1,5 +1,5 @@
 import { DomainError } from '@lib/eventstore';
-import type { MembershipEvent, OrganizationEvent } from '../organizations/organization.events';
+import type { MembershipEvent } from '../organizations/organization.events';
 import type { OrganizationState } from '../organizations/organization.state';
 
 /**
@@ -48,12 +48,6 @@ export function decideResendInvitation(state: OrganizationState, command: Resend
       },
     },
   ];
-}
-
-export function evolveInvitationResent(state: OrganizationState, event: Extract<OrganizationEvent, { type: 'InvitationResent' }>) {
-  const invitation = state.invitations.get(event.data.invitationId);
-  if (invitation) invitation.expiresAt = event.data.expiresAt;
-  return state;
 }
 
 export type InvitationState = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';

@@ -1,6 +1,7 @@
 import { DomainError } from '@lib/eventstore';
 import { assertRoleGrants } from '@lib/auth';
-import type { Actor, OrganizationState } from '../organizations/organization.decider';
+import type { Actor, MfaRequirementCommand } from '../organizations/organization.commands';
+import type { OrganizationState } from '../organizations/organization.state';
 
 /**
  * "This organization requires MFA": an Admin's setting on the organization's own stream. Members whose session
@@ -8,8 +9,7 @@ import type { Actor, OrganizationState } from '../organizations/organization.dec
  * identity, and /v1/authz/check and /v1/authz/forward deny them with reason `mfa-required`.
  */
 export type MfaRequirementEvent = { type: 'OrganizationMfaRequirementChanged'; data: { organizationId: string; required: boolean } };
-/** `actorMfa`: the Admin's own session passed a second factor (so turning it on cannot lock them out) */
-export type MfaRequirementCommand = { type: 'SetMfaRequirement'; required: boolean; actorMfa: boolean };
+export type { MfaRequirementCommand } from '../organizations/organization.commands';
 
 export function decideMfaRequirement(command: MfaRequirementCommand & { actor: Actor }, state: OrganizationState): MfaRequirementEvent[] {
   if (command.actor.kind === 'user') assertRoleGrants(state.members.get(command.actor.userId)?.role, 'organization.manage');

@@ -1,7 +1,6 @@
 import { Region, ResourceType, Role } from '@lib/contracts';
 import type { Sealed } from '../resources/secret-box';
 import type { ResourceData } from './organization.events';
-import type { MfaRequirementCommand } from '../mfa-requirement/mfa-requirement.decider';
 
 /** who asks: the operator, or a user (their current role is read from the state, never from a token) */
 export type Actor =
@@ -13,6 +12,9 @@ export type Actor =
 
 /** every command carries its time and actor: the decider reads no clock and trusts no token */
 type Envelope = { at: string; actor: Actor };
+
+/** `actorMfa`: the Admin's own session passed a second factor (so turning it on cannot lock them out); mfa-requirement/ decides it */
+export type MfaRequirementCommand = { type: 'SetMfaRequirement'; required: boolean; actorMfa: boolean };
 
 /** the organization's own life */
 export type LifecycleCommand = Envelope &

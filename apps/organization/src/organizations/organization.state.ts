@@ -2,7 +2,6 @@ import { assertNever } from '@lib/eventstore';
 import { Region, Role } from '@lib/contracts';
 import { OrganizationEvent, ResourceData } from './organization.events';
 import type { Sealed } from '../resources/secret-box';
-import { evolveInvitationResent } from '../invitations/invitation-lifecycle';
 
 /** the organization's fold: what every command group decides on */
 
@@ -81,8 +80,12 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       state.pendingByEmail.set(email, invitationId);
       return state;
     }
-    case 'InvitationResent':
-      return evolveInvitationResent(state, event);
+    case 'InvitationResent': {
+      // a new link and a new expiry (invitations/invitation-lifecycle.ts decides it)
+      const invitation = state.invitations.get(event.data.invitationId);
+      if (invitation) invitation.expiresAt = event.data.expiresAt;
+      return state;
+    }
     case 'InvitationRevoked':
     case 'InvitationDeclined':
     case 'InvitationAccepted': {
