@@ -10,6 +10,8 @@ export const SERVICE_SCOPES = [
   'authz:check',
   /** POST /v1/organizations, GET /v1/organizations */
   'organizations:provision',
+  /** PUT /v1/regions/memberships: a peer region's membership index entries (docs/regions.md) */
+  'regions:memberships',
 ] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
@@ -22,8 +24,12 @@ export const SERVICE_SCOPE_KEY = 'auth:service-scope';
 /** the scope a service credential needs on this route (the route must also accept 'service' in @Auth) */
 export const ServiceScope = (scope: ServiceScope) => SetMetadata(SERVICE_SCOPE_KEY, scope);
 
-/** what a static SERVICE_TOKENS entry may do: it predates named credentials and only ever served the check */
-export const STATIC_SERVICE_SCOPES: readonly ServiceScope[] = ['authz:check'];
+/**
+ * what a static SERVICE_TOKENS entry may do: it predates named credentials and served the check; a peer region's
+ * REGION_PEER_TOKEN is configured as one of them on the other regions (docs/regions.md), so it also records
+ * membership index entries
+ */
+export const STATIC_SERVICE_SCOPES: readonly ServiceScope[] = ['authz:check', 'regions:memberships'];
 
 /** claims of a service access token (OAuth 2.0 client credentials grant, RFC 9068 profile) */
 export interface ServiceTokenClaims {

@@ -1401,7 +1401,7 @@ export interface components {
              *       "authz:check"
              *     ]
              */
-            scopes: ("authz:check" | "organizations:provision")[];
+            scopes: ("authz:check" | "organizations:provision" | "regions:memberships")[];
             description?: string;
         };
         RotateServiceCredentialDto: {

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthGuard } from '@lib/auth';
+import { Auth, AuthGuard, ServiceScope } from '@lib/auth';
 import { MembershipIndexEntryDto } from './regions.dto';
 import { RegionsService } from './regions.service';
 
@@ -15,6 +15,7 @@ export class RegionsController {
   @HttpCode(204)
   @ApiBearerAuth()
   @Auth('service')
+  @ServiceScope('regions:memberships')
   @ApiOperation({
     summary: "Record a membership index entry from an organization's region (idempotent: the highest source revision wins)",
   })
