@@ -16,7 +16,11 @@ export function Members({ org }: { org: string }) {
   const page = useLoad<Page<Member>>(() => api.members(org, cursors[cursors.length - 1], PAGE_SIZE), [org, cursors]);
   const found = useLoad<Member[] | null>(async () => (search ? (await allMembers(org)).filter((m) => matches(m, search)) : null), [org, search]);
   const results = usePages(found.data ?? [], PAGE_SIZE);
-  const invitations = useLoad(async () => (manage ? (await api.invitations(org)).items : []), [org, manage]);
+  // the table lists invitations awaiting an answer; the API lists every state (accepted, declined, revoked too)
+  const invitations = useLoad(
+    async () => (manage ? (await api.invitations(org)).items.filter((i) => i.status === 'pending' || i.status === 'expired') : []),
+    [org, manage],
+  );
 
   function reload() {
     page.reload();
