@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { call, eventually, ROOT, ServiceProcess, verifyEmailFromOutbox } from './processes';
 
+const KAFKA_NAMESPACE = `e2e-${randomBytes(4).toString('hex')}`;
+
 jest.setTimeout(300_000);
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -58,6 +60,8 @@ describe('integration events for internal services (real Kafka)', () => {
     BUS: 'kafka',
     KAFKA_BROKERS,
     KAFKA_TOPIC_PARTITIONS: '3',
+    // topics and consumer groups of this run only: nothing left on the shared broker by another suite is read
+    KAFKA_NAMESPACE,
     EVENT_STORE: 'sqlite',
     LOG_LEVEL: 'info',
     JWKS_URL: `http://127.0.0.1:${IDENTITY_PORT}/.well-known/jwks.json`,
@@ -96,7 +100,7 @@ describe('integration events for internal services (real Kafka)', () => {
   });
 
   it('the example consumer reads both topics through the CloudEvents headers', async () => {
-    consumer.start({ KAFKA_BROKERS, TOPICS: 'identity.events.v1,organization.events.v1', GROUP_ID: `example-${randomBytes(4).toString('hex')}` });
+    consumer.start({ KAFKA_BROKERS, TOPICS: `${KAFKA_NAMESPACE}.identity.events.v1,${KAFKA_NAMESPACE}.organization.events.v1`, GROUP_ID: `example-${randomBytes(4).toString('hex')}` });
     const seen = await eventually(async () => {
       const mine = consumer.lines.filter((l) => l.subject === organizationId || l.subject === userId);
       expect(mine.map((l) => l.type)).toEqual(
@@ -108,14 +112,14 @@ describe('integration events for internal services (real Kafka)', () => {
     });
     const provisioned = seen.find((l) => l.type === 'io.controlplane.OrganizationProvisioned')!;
     expect(provisioned).toMatchObject({
-      topic: 'organization.events.v1',
+      topic: `${KAFKA_NAMESPACE}.organization.events.v1`,
       source: '/services/organization',
       subject: organizationId,
       data: { organizationId, name: 'Acme', region: 'us' },
     });
     expect(new Date(provisioned.time).toISOString()).toBe(provisioned.time);
     expect(seen.find((l) => l.type === 'io.controlplane.UserRegistered')).toMatchObject({
-      topic: 'identity.events.v1',
+      topic: `${KAFKA_NAMESPACE}.identity.events.v1`,
       source: '/services/identity',
       data: { userId, email, displayName: 'Ada' },
     });
@@ -146,13 +150,13 @@ describe('integration events for internal services (real Kafka)', () => {
       });
       const valid = JSON.stringify({ organizationId, actor: userId, action: 'app.deployed', subject: 'app:app-e2e', details: { environment: 'production' }, time: '2026-11-30T12:00:00.000Z' });
       // the topic is created by the organization service at boot; the same event sent twice (a producer retry)
-      await producer.send({ topic: 'audit.ingest.v1', messages: [record(eventId, valid)] });
-      await producer.send({ topic: 'audit.ingest.v1', messages: [record(eventId, valid)] });
+      await producer.send({ topic: `${KAFKA_NAMESPACE}.audit.ingest.v1`, messages: [record(eventId, valid)] });
+      await producer.send({ topic: `${KAFKA_NAMESPACE}.audit.ingest.v1`, messages: [record(eventId, valid)] });
       const malformedId = `studio-bad-${randomBytes(6).toString('hex')}`;
-      await producer.send({ topic: 'audit.ingest.v1', messages: [record(malformedId, JSON.stringify({ organizationId, action: 'Deployed' }))] });
+      await producer.send({ topic: `${KAFKA_NAMESPACE}.audit.ingest.v1`, messages: [record(malformedId, JSON.stringify({ organizationId, action: 'Deployed' }))] });
 
       const deadLetters: { ceId?: string; reason?: string }[] = [];
-      await dlqReader.subscribe({ topics: ['audit.ingest.v1.dlq'], fromBeginning: true });
+      await dlqReader.subscribe({ topics: [`${KAFKA_NAMESPACE}.audit.ingest.v1.dlq`], fromBeginning: true });
       await dlqReader.run({
         eachMessage: async ({ message }) => {
           deadLetters.push({ ceId: message.headers?.ce_id?.toString(), reason: message.headers?.['dead-letter-reason']?.toString() });

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, eventually, ServiceProcess, verifyEmailFromOutbox } from './processes';
 
+const KAFKA_NAMESPACE = `e2e-${randomBytes(4).toString('hex')}`;
+
 jest.setTimeout(300_000);
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -29,6 +31,8 @@ describe('people: MFA enrolment and an organization that requires it (separate p
     BUS: 'kafka',
     KAFKA_BROKERS,
     KAFKA_TOPIC_PARTITIONS: '3',
+    // topics and consumer groups of this run only: nothing left on the shared broker by another suite is read
+    KAFKA_NAMESPACE,
     EVENT_STORE: 'sqlite',
     LOG_LEVEL: 'info',
     JWKS_URL: `http://127.0.0.1:${PORT_BASE}/.well-known/jwks.json`,

@@ -4,6 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceProcess } from './processes';
 
+const KAFKA_NAMESPACE = `e2e-${randomBytes(4).toString('hex')}`;
+
 const secret = () => randomBytes(24).toString('hex');
 
 /** every file under a directory (event stores, read models, WAL files, the object store, mail outbox, keys) */
@@ -74,6 +76,8 @@ export class RegionStack {
       BUS: 'kafka',
       KAFKA_BROKERS: kafka,
       KAFKA_TOPIC_PARTITIONS: '1',
+      // topics and consumer groups of this run only: nothing left on the shared broker by another suite is read
+      KAFKA_NAMESPACE,
       EVENT_STORE: 'sqlite',
       LOG_LEVEL: 'info',
       JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,

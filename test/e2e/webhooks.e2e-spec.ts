@@ -7,6 +7,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import { call, eventually, ServiceProcess } from './processes';
 
+const KAFKA_NAMESPACE = `e2e-${randomBytes(4).toString('hex')}`;
+
 jest.setTimeout(300_000);
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -28,6 +30,8 @@ describe('webhooks out across a SIGKILL of the sender', () => {
     BUS: 'kafka',
     KAFKA_BROKERS,
     KAFKA_TOPIC_PARTITIONS: '3',
+    // topics and consumer groups of this run only: nothing left on the shared broker by another suite is read
+    KAFKA_NAMESPACE,
     EVENT_STORE: 'sqlite',
     LOG_LEVEL: 'warn',
     DATA_DIR: join(root, 'organization'),
@@ -101,7 +105,7 @@ describe('webhooks out across a SIGKILL of the sender', () => {
     const consumer = kafka.consumer({ groupId: `webhooks-e2e-${randomBytes(4).toString('hex')}` });
     const published = new Set<string>();
     await consumer.connect();
-    await consumer.subscribe({ topic: 'organization.events.v1', fromBeginning: true });
+    await consumer.subscribe({ topic: `${KAFKA_NAMESPACE}.organization.events.v1`, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const envelope = JSON.parse(message.value!.toString('utf8')) as { id: string; type: string; subject: string };

@@ -1,5 +1,5 @@
 import { InProcessMessageBus } from './in-process/in-process.message-bus';
-import { KafkaMessageBus } from './kafka/kafka.message-bus';
+import { ConsumerProgress, KafkaMessageBus } from './kafka/kafka.message-bus';
 import { Backoff, sleep } from '@lib/eventstore';
 import { BatchMessageHandler, BatchSubscribeOptions, BusMessage, MessageBus, MessageHandler } from './message-bus.port';
 
@@ -8,20 +8,66 @@ export interface MessageBusConfig {
   KAFKA_BROKERS: string[];
   KAFKA_TOPIC_PARTITIONS: number;
   KAFKA_REPLICATION_FACTOR: number;
+  /** prefix of every topic and consumer group this stack uses (several stacks or test runs on one cluster) */
+  KAFKA_NAMESPACE?: string;
 }
 
 /** the configured bus for a service; Kafka is wrapped so that a broker that is down at boot is waited for */
 export function createMessageBus(config: MessageBusConfig, clientId: string, topics: string[]): MessageBus {
   if (config.BUS === 'in-process') return new InProcessMessageBus();
-  return new StartupTolerantBus(
+  const namespace = config.KAFKA_NAMESPACE ? `${config.KAFKA_NAMESPACE}.` : '';
+  const bus = new StartupTolerantBus(
     new KafkaMessageBus({
       brokers: config.KAFKA_BROKERS,
       clientId,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     }),
-    topics,
+    topics.map((t) => namespace + t),
   );
+  return namespace ? new NamespacedBus(bus, namespace) : bus;
+}
+
+/**
+ * Puts every topic and consumer group of a stack under one prefix (`KAFKA_NAMESPACE`), so that several stacks
+ * (regions on one cluster, staging next to production, test runs) share a Kafka cluster without reading each
+ * other's messages or offsets. The services keep the contract's topic names: handlers get the message's topic
+ * without the prefix. Dead-letter topics follow their topic (`<namespace>.<topic>.dlq`).
+ */
+export class NamespacedBus implements MessageBus {
+  constructor(
+    private readonly inner: MessageBus & { consumerProgress?(): ConsumerProgress[] },
+    private readonly prefix: string,
+  ) {}
+
+  private outside = (message: BusMessage): BusMessage => ({ ...message, topic: this.prefix + message.topic });
+  private inside = (message: BusMessage): BusMessage =>
+    message.topic.startsWith(this.prefix) ? { ...message, topic: message.topic.slice(this.prefix.length) } : message;
+
+  publish(messages: BusMessage[]): Promise<void> {
+    return this.inner.publish(messages.map(this.outside));
+  }
+
+  subscribe(topic: string, group: string, handler: MessageHandler): Promise<void> {
+    return this.inner.subscribe(this.prefix + topic, this.prefix + group, (message) => handler(this.inside(message)));
+  }
+
+  subscribeBatch(topic: string, group: string, handler: BatchMessageHandler, options?: BatchSubscribeOptions): Promise<void> {
+    return this.inner.subscribeBatch(this.prefix + topic, this.prefix + group, (messages) => handler(messages.map(this.inside)), options);
+  }
+
+  /** progress under the names Kafka knows (prefixed), as an operator looks them up with Kafka's own tools */
+  consumerProgress(): ConsumerProgress[] {
+    return this.inner.consumerProgress?.() ?? [];
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /**

@@ -80,6 +80,11 @@ export const baseConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d+$/, 'each broker must be host:port'))),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).default(1),
+  /** prefix of every topic and consumer group (`<namespace>.organization.events.v1`): stacks sharing a cluster */
+  KAFKA_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'lowercase letters, digits, _ and -, at most 48 characters')
+    .optional(),
   /** on SIGTERM: readiness false and connections closed after each response for this long, then stop */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** one account across regions (docs/regions.md): the peer regions and the credential presented to them */
