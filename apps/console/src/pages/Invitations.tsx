@@ -63,7 +63,9 @@ export function Invitations({ org }: { org: string }) {
       </form>
       <Alert>{action.error ?? page.error}</Alert>
       {action.status && <Status>{action.status}</Status>}
-      <Select label="Show invitations" value={filter} options={FILTERS} onChange={setFilter} labelOf={(f) => FILTER_LABELS[f]} />
+      <div className="inline-select">
+        <Select label="Show invitations" value={filter} options={FILTERS} onChange={setFilter} labelOf={(f) => FILTER_LABELS[f]} />
+      </div>
       {rows.length === 0 ? (
         <p>{filter === 'awaiting' ? 'No invitation is awaiting an answer.' : 'No invitation in this state on this page.'}</p>
       ) : (

@@ -47,7 +47,10 @@ function ChangePassword() {
       // every other session ends; this one goes on with the fresh session the answer carries
       session.replaced(await api.changePassword({ currentPassword, newPassword }));
     }, 'Your password is changed. Every other session of your account has ended.');
-    if (done) (setCurrent(''), setNew(''));
+    if (done) {
+      setCurrent('');
+      setNew('');
+    }
   }
 
   return (
@@ -110,7 +113,10 @@ function SecondFactor({ enabled, onChange }: { enabled: boolean; onChange: () =>
   async function confirm(event: FormEvent) {
     event.preventDefault();
     const done = await action.run(async () => setRecoveryCodes((await api.confirmMfa(code.replace(/\s/g, ''))).recoveryCodes));
-    if (done) (setEnrolment(null), setCode(''));
+    if (done) {
+      setEnrolment(null);
+      setCode('');
+    }
   }
 
   async function disable(event: FormEvent) {
