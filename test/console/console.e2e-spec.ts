@@ -225,6 +225,7 @@ describe('the Console, as the seed story goes', () => {
     // the first link no longer works: the refusal is said in words, and nothing is created
     await signUpFromInvitation(dev, mails[0].link, 'Dev', 'dev@example.com');
     await contains(dev.getByRole('alert'), 'This invitation link does not match');
+    await shot(dev, 'invitation-sign-up');
     await signUpFromInvitation(dev, mails[1].link, 'Dev', 'dev@example.com');
     await page(dev).heading('Invitation');
     await dev.getByRole('button', { name: 'Accept and join Acme Support' }).click();
@@ -438,6 +439,7 @@ describe('the Console, as the seed story goes', () => {
     await page(ada).heading('Your profile');
     await ada.getByRole('button', { name: 'Set up an authenticator app' }).click();
     await visible(ada.getByRole('img', { name: 'QR code to scan with your authenticator app' }));
+    await shot(ada, 'mfa-qr');
     const secret = (await ada.getByLabel('Key to type in').innerText()).trim();
     await ada.getByLabel('Code from the app').fill(authenticator.generate(secret) === '000000' ? '111111' : '000000');
     await ada.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
@@ -548,7 +550,7 @@ describe('the Console, as the seed story goes', () => {
 
   it('checked every page it visited with axe-core', () => {
     expect(audited).toEqual(
-      expect.arrayContaining(['sign-in', 'sign-up', 'verify-email-banner', 'verify-email', 'invitation', 'forgot-password', 'api-keys', 'profile-mfa', 'profile', 'settings-mfa', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
+      expect.arrayContaining(['sign-in', 'sign-up', 'verify-email-banner', 'verify-email', 'invitation', 'invitation-sign-up', 'mfa-qr', 'forgot-password', 'api-keys', 'profile-mfa', 'profile', 'settings-mfa', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
     );
   });
 });
