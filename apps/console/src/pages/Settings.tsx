@@ -6,13 +6,10 @@ import { Alert, Field, Status, Title, useAction, useLoad } from '../ui';
 /** Organization settings: Admins rename the organization and decide whether every member needs a second factor. */
 export function Settings({ org }: { org: string }) {
   const organization = useLoad(() => api.organization(org), [org]);
-  const [name, setName] = useState('');
   const action = useAction();
   const manage = session.can('organization.manage');
-  useEffect(() => setName(organization.data?.name ?? ''), [organization.data]);
 
-  async function rename(event: FormEvent) {
-    event.preventDefault();
+  async function rename(name: string) {
     if (await action.run(() => api.rename(org, name), `The organization is now called ${name}.`)) {
       session.memberships((await api.me()).organizations);
       organization.reload();
@@ -34,18 +31,29 @@ export function Settings({ org }: { org: string }) {
           <dd>{organization.data.region}</dd>
         </dl>
       )}
-      {manage ? (
-        <form onSubmit={rename} aria-label="Rename the organization">
-          <Field label="Organization name" value={name} onChange={setName} required />
-          <button type="submit" disabled={action.busy}>
-            Rename
-          </button>
-        </form>
-      ) : (
-        <p>Only Admins change the organization’s settings.</p>
-      )}
+      {!manage && <p>Only Admins change the organization’s settings.</p>}
+      {/* the form appears with the name loaded (keyed by it), so nothing typed is overwritten by a late answer */}
+      {manage && organization.data && <RenameForm key={organization.data.name} current={organization.data.name} busy={action.busy} onRename={rename} />}
       {organization.data && <MfaRequirement org={org} required={organization.data.mfaRequired === true} manage={manage} onChange={organization.reload} />}
     </>
+  );
+}
+
+function RenameForm(props: { current: string; busy: boolean; onRename: (name: string) => void }) {
+  const [name, setName] = useState(props.current);
+  return (
+    <form
+      onSubmit={(event: FormEvent) => {
+        event.preventDefault();
+        props.onRename(name);
+      }}
+      aria-label="Rename the organization"
+    >
+      <Field label="Organization name" value={name} onChange={setName} required />
+      <button type="submit" disabled={props.busy}>
+        Rename
+      </button>
+    </form>
   );
 }
 
