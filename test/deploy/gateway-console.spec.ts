@@ -28,7 +28,9 @@ describe('the gateway serves the Console (real nginx)', () => {
     mkdirSync(join(consoleDir, 'assets'), { recursive: true });
     writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>Console</title><script type="module" src="./assets/index-abc.js"></script>');
     writeFileSync(join(consoleDir, 'assets', 'index-abc.js'), 'console.log("console");');
-    chmodSync(consoleDir, 0o755);
+    // nginx's workers (nobody, when run as root) read them: readable whatever the umask of the run
+    for (const dir of [consoleDir, join(consoleDir, 'assets')]) chmodSync(dir, 0o755);
+    for (const file of ['index.html', join('assets', 'index-abc.js')]) chmodSync(join(consoleDir, file), 0o644);
     upstreams = await recordingUpstreams(['us-identity', 'us-organization', 'us-app-packaging', 'eu-identity', 'eu-organization', 'eu-app-packaging', 'apac-identity', 'apac-organization', 'apac-app-packaging'], UPSTREAM_PORT);
     const template = gatewayTemplate();
     expect(template).toContain('root /usr/share/nginx/console;');
