@@ -52,6 +52,17 @@ describe('the built Console', () => {
     expect((await app.request('GET', '/docs/openapi.json')).status).toBe(200);
   });
 
+  it("sends the invitation mail's link (`/invitations/<id>?token=…`) to the Console's page for it; odd shapes get a 404 problem", async () => {
+    const link = await app.request('GET', '/invitations/inv-abc_123?token=iv_inv-abc_123.c2lnbmF0dXJl-x_y');
+    expect(link.status).toBe(302);
+    expect(link.headers.location).toBe('/?token=iv_inv-abc_123.c2lnbmF0dXJl-x_y#/invitations/inv-abc_123');
+    expect(link.headers['cache-control']).toBe('no-store');
+    for (const path of ['/invitations/usr-1?token=x', '/invitations/inv-1?token=%22%3E%3Cscript%3E', '/invitations/inv-1?token=a&token=b', '/invitations/inv-1%2F..%2Fx']) {
+      const bad = await app.request('GET', path);
+      expect({ path, status: bad.status, type: String(bad.headers['content-type']) }).toEqual({ path, status: 404, type: expect.stringContaining('application/problem+json') });
+    }
+  });
+
   it('is not served when no build is there (the API runs alone)', async () => {
     const bare = await startApp({ CONSOLE_DIR: join(dir, 'missing') });
     try {

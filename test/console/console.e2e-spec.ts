@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, contains, count, lacks, until, visible, type Browser, type BrowserContext, type Page } from './playwright';
 import { buildConsole, CHROMIUM, ROOT, StandaloneProcess } from './support';
 import { readOutbox, type ReceivedMail } from '../support/mail';
+import { authenticator } from 'otplib';
 
 const PORT = Number(process.env.CONSOLE_E2E_PORT ?? 12101);
 const OPERATOR_TOKEN = 'console-e2e-operator-token-0123456789abcdef';
@@ -82,6 +83,28 @@ async function verificationMail(email: string): Promise<ReceivedMail> {
   }
 }
 
+/** the newest mail to `email` whose subject matches, once there are `atLeast` of them */
+async function mailTo(email: string, subject: RegExp, atLeast = 1): Promise<ReceivedMail> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const mails = (await readOutbox(dataDir)).filter((m) => m.to === email && subject.test(m.subject));
+    if (mails.length >= atLeast) return mails[mails.length - 1];
+    if (Date.now() > deadline) throw new Error(`no mail "${subject.source}" to ${email}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** someone without an account opens the invitation mail's link and creates the account there (the link proves the mailbox) */
+async function signUpFromInvitation(page: Page, link: string, name: string, email: string) {
+  await page.goto(link);
+  await page.getByRole('heading', { level: 1, name: 'You are invited', exact: true }).waitFor();
+  const form = page.getByRole('form', { name: 'Create your account' });
+  await form.getByLabel('Your name').fill(name);
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(PASSWORD);
+  await form.getByRole('button', { name: 'Create account' }).click();
+}
+
 /** a person who just signed up sees what is blocked, then opens the link from their mail in the same tab */
 async function confirmEmail(page: Page, email: string, screenshot = false) {
   await page.getByRole('region', { name: 'Confirm your email address' }).getByRole('button', { name: 'Resend verification mail' }).waitFor();
@@ -119,6 +142,7 @@ beforeAll(async () => {
   browser = await chromium.launch(CHROMIUM);
   acme = await provision('Acme Support', 'ada@example.com');
   studio = await provision('Studio', 'dev@example.com');
+  await provision('Rival Co', 'agent@example.com');
 }, 240_000);
 
 afterAll(async () => {
@@ -144,13 +168,22 @@ describe('the Console, as the seed story goes', () => {
     await ada.getByRole('button', { name: 'Create account' }).click();
     await page(ada).heading('Your organizations');
     await confirmEmail(ada, 'ada@example.com', true);
-    await ada.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
-    await contains(ada.getByRole('status'), 'You joined Acme Support.');
+    // the operator's provisioning mailed her an invitation: its link opens the Console's page for it (she is signed in)
+    const invitation = await mailTo('ada@example.com', /^Invitation to Acme Support$/);
+    expect(invitation.link).toMatch(new RegExp(`^${server.url}/invitations/inv-[\\w-]+\\?token=iv_`));
+    await ada.goto(invitation.link);
+    await page(ada).heading('Invitation');
+    expect(new URL(ada.url()).search).toBe(''); // the token is not left in the address bar
+    await contains(ada.getByRole('region', { name: 'Acme Support' }), 'You are invited as Admin · region us');
+    await shot(ada, 'invitation');
+    await ada.getByRole('button', { name: 'Accept and join Acme Support' }).click();
+    await contains(ada.getByRole('status'), 'You joined Acme Support as Admin.');
+    await ada.getByRole('link', { name: 'Go to your organizations' }).click();
     await contains(ada.getByRole('list', { name: 'Organizations' }), 'Admin · region us');
     await shot(ada, 'organizations');
     await ada.getByRole('link', { name: 'Acme Support' }).click();
     await page(ada).heading('Acme Support');
-    expect(await navLinks(ada)).toEqual(['Overview', 'Members', 'Integrations', 'Phone numbers', 'Apps', 'Audit', 'Settings', 'All organizations']);
+    expect(await navLinks(ada)).toEqual(['Overview', 'Members', 'Integrations', 'Phone numbers', 'Apps', 'Audit', 'Settings', 'API keys', 'All organizations']);
     await shot(ada, 'overview');
   });
 
@@ -171,6 +204,13 @@ describe('the Console, as the seed story goes', () => {
     await ada.getByRole('button', { name: 'Revoke the invitation of typo@example.com' }).click();
     await visible(ada.getByText('The invitation of typo@example.com was revoked.'));
     await lacks(ada.getByRole('table').nth(1), 'typo@example.com');
+    await ada.getByLabel('Show invitations').selectOption('all');
+    await contains(ada.getByRole('table', { name: 'Invitations' }).getByRole('row', { name: /typo@example.com/ }), 'revoked');
+    await ada.getByLabel('Show invitations').selectOption('awaiting');
+    // the first mail to the Developer was lost: she sends it again (its earlier link stops working)
+    await mailTo('dev@example.com', /^Invitation to Acme Support$/);
+    await ada.getByRole('button', { name: 'Resend the invitation of dev@example.com' }).click();
+    await visible(ada.getByText('The invitation was mailed again to dev@example.com; the earlier link no longer works.'));
     // the only Admin cannot make herself a Developer
     await ada.getByLabel('Role for ada@example.com').selectOption('Developer');
     await ada.getByRole('button', { name: 'Change role of ada@example.com' }).click();
@@ -178,13 +218,22 @@ describe('the Console, as the seed story goes', () => {
     await shot(ada, 'members');
   });
 
-  it('the Developer joins from the invitations, creates an app in his own Studio and exports it', async () => {
+  it('the Developer joins from the invitation mail, creates an app in his own Studio and exports it', async () => {
     dev = await person();
-    await signUp(dev, 'Dev', 'dev@example.com');
-    await dev.getByRole('button', { name: 'Create account' }).click();
-    await confirmEmail(dev, 'dev@example.com');
-    await dev.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
-    await contains(dev.getByRole('status'), 'You joined Acme Support.');
+    const mails = (await readOutbox(dataDir)).filter((m) => m.to === 'dev@example.com' && m.subject === 'Invitation to Acme Support');
+    expect(mails).toHaveLength(2); // the first one and the one resent
+    // the first link no longer works: the refusal is said in words, and nothing is created
+    await signUpFromInvitation(dev, mails[0].link, 'Dev', 'dev@example.com');
+    await contains(dev.getByRole('alert'), 'This invitation link does not match');
+    await shot(dev, 'invitation-sign-up');
+    await signUpFromInvitation(dev, mails[1].link, 'Dev', 'dev@example.com');
+    await page(dev).heading('Invitation');
+    await dev.getByRole('button', { name: 'Accept and join Acme Support' }).click();
+    await contains(dev.getByRole('status'), 'You joined Acme Support as Developer.');
+    // his address is confirmed by the invitation link: no verification mail, nothing blocked
+    await dev.getByRole('link', { name: 'Go to your organizations' }).click();
+    await page(dev).heading('Your organizations');
+    await lacks(dev.locator('main'), 'Resend verification mail');
     await dev.getByRole('button', { name: 'Accept invitation to Studio' }).click();
     await contains(dev.getByRole('status'), 'You joined Studio.');
     await dev.getByRole('link', { name: 'Studio' }).click();
@@ -275,10 +324,16 @@ describe('the Console, as the seed story goes', () => {
 
   it('the Agent joins and sees no integration, app or member management', async () => {
     agent = await person();
-    await signUp(agent, 'Agnes', 'agent@example.com');
-    await agent.getByRole('button', { name: 'Create account' }).click();
-    await confirmEmail(agent, 'agent@example.com');
-    await agent.getByRole('button', { name: 'Accept invitation to Acme Support' }).click();
+    await signUpFromInvitation(agent, (await mailTo('agent@example.com', /^Invitation to Acme Support$/)).link, 'Agnes', 'agent@example.com');
+    await agent.getByRole('button', { name: 'Accept and join Acme Support' }).click();
+    await contains(agent.getByRole('status'), 'You joined Acme Support as Agent.');
+    // the invitation to Rival Co is not for her: she declines it from its mail
+    await agent.goto((await mailTo('agent@example.com', /^Invitation to Rival Co$/)).link);
+    await contains(agent.getByRole('region', { name: 'Rival Co' }), 'You are invited as Admin');
+    await agent.getByRole('button', { name: 'Decline' }).click();
+    await contains(agent.getByRole('status'), 'You declined the invitation to Rival Co.');
+    await agent.getByRole('link', { name: 'Go to your organizations' }).click();
+    await lacks(agent.locator('main'), 'Rival Co');
     await agent.getByRole('link', { name: 'Acme Support' }).click();
     await page(agent).heading('Acme Support');
     expect(await navLinks(agent)).toEqual(['Overview', 'Settings', 'All organizations']);
@@ -286,6 +341,42 @@ describe('the Console, as the seed story goes', () => {
     await page(agent).heading('Not available');
     await contains(agent.getByRole('alert'), 'Your role in Acme Support is Agent');
     await shot(agent, 'agent-integrations');
+  });
+
+  it('the Agent forgets her password and sets a new one from the mailed link', async () => {
+    await agent.getByRole('button', { name: 'Sign out' }).click();
+    await page(agent).heading('Sign in');
+    await agent.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page(agent).heading('Reset your password');
+    await agent.getByLabel('Email').fill('agent@example.com');
+    await agent.getByRole('button', { name: 'Mail me a reset link' }).click();
+    await contains(agent.getByRole('status'), 'If agent@example.com has an account, a link to choose a new password is on its way.');
+    await shot(agent, 'forgot-password');
+    const mail = await mailTo('agent@example.com', /^Reset your password$/);
+    await agent.goto(mail.link);
+    await page(agent).heading('Choose a new password');
+    await agent.getByLabel('New password', { exact: true }).fill('a brand new passphrase here');
+    await agent.getByLabel('New password again').fill('a brand new passphrase hare');
+    await agent.getByRole('button', { name: 'Set the new password' }).click();
+    await contains(agent.getByRole('alert'), 'The two passwords differ');
+    await agent.getByLabel('New password again').fill('a brand new passphrase here');
+    await agent.getByRole('button', { name: 'Set the new password' }).click();
+    await page(agent).heading('Password changed');
+    expect(new URL(agent.url()).search).toBe('');
+    // the link works once
+    await agent.goto(mail.link);
+    await agent.getByLabel('New password', { exact: true }).fill('yet another passphrase here');
+    await agent.getByLabel('New password again').fill('yet another passphrase here');
+    await agent.getByRole('button', { name: 'Set the new password' }).click();
+    await contains(agent.getByRole('alert'), 'This password reset link is not valid any more');
+    await agent.goto(`${server.url}/#/sign-in`);
+    await agent.getByLabel('Email').fill('agent@example.com');
+    await agent.getByLabel('Password').fill(PASSWORD);
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await contains(agent.getByRole('alert'), 'wrong');
+    await agent.getByLabel('Password').fill('a brand new passphrase here');
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await page(agent).heading('Your organizations');
   });
 
   it('the Admin reads the audit trail, renames the organization and demotes the Developer', async () => {
@@ -314,9 +405,92 @@ describe('the Console, as the seed story goes', () => {
     await page(dev).heading('Not available');
     await dev.getByLabel('Organization', { exact: true }).selectOption({ label: 'Studio — Admin — us' });
     await page(dev).heading('Studio');
-    expect(await navLinks(dev)).toEqual(['Overview', 'Members', 'Integrations', 'Phone numbers', 'Apps', 'Audit', 'Settings', 'All organizations']);
+    expect(await navLinks(dev)).toEqual(['Overview', 'Members', 'Integrations', 'Phone numbers', 'Apps', 'Audit', 'Settings', 'API keys', 'All organizations']);
     await nav(dev, 'Members');
     await visible(dev.getByRole('form', { name: 'Invite a member' }));
+  });
+
+  it('the Admin creates an API key (shown once) and revokes it', async () => {
+    await nav(ada, 'API keys');
+    await ada.getByLabel('Key name').fill('CI pipeline');
+    await ada.getByLabel('Key role').selectOption('Developer');
+    await ada.getByRole('button', { name: 'Create key' }).click();
+    const key = (await ada.getByLabel('The new API key').innerText()).trim();
+    expect(key).toMatch(/^ok_key-/);
+    const call = () => fetch(`${server.url}/v1/organizations/${acme}/integrations`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect(await call()).toBe(200);
+    await shot(ada, 'api-keys');
+    await ada.getByRole('button', { name: 'I have copied the key' }).click();
+    await contains(ada.getByRole('row', { name: /CI pipeline/ }), 'active');
+    expect(await ada.content()).not.toContain(key); // never shown again
+    await ada.getByRole('button', { name: 'Revoke the API key CI pipeline' }).click();
+    await visible(ada.getByText('The API key CI pipeline is revoked.'));
+    await contains(ada.getByRole('row', { name: /CI pipeline/ }), 'revoked');
+    expect(await call()).toBe(401);
+  });
+
+  it('the Admin turns on two-factor authentication (QR code, recovery codes), changes her password, signs out everywhere and requires it of every member', async () => {
+    // requiring it before her own session passed a second factor is refused, in words
+    await nav(ada, 'Settings');
+    await ada.getByLabel('Require two-factor authentication of every member').check();
+    await ada.getByRole('button', { name: 'Save requirement' }).click();
+    await contains(ada.getByRole('region', { name: 'Two-factor authentication' }).getByRole('alert'), 'sign in with a second factor yourself');
+    await ada.getByRole('link', { name: 'Your profile' }).click();
+    await page(ada).heading('Your profile');
+    await ada.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await visible(ada.getByRole('img', { name: 'QR code to scan with your authenticator app' }));
+    await shot(ada, 'mfa-qr');
+    const secret = (await ada.getByLabel('Key to type in').innerText()).trim();
+    await ada.getByLabel('Code from the app').fill(authenticator.generate(secret) === '000000' ? '111111' : '000000');
+    await ada.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await visible(ada.getByRole('alert'));
+    await ada.getByLabel('Code from the app').fill(authenticator.generate(secret));
+    await ada.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await visible(ada.getByText('Two-factor authentication is on.'));
+    const codes = (await ada.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allInnerTexts()).map((c) => c.trim());
+    expect(codes.length).toBeGreaterThanOrEqual(8);
+    await shot(ada, 'profile-mfa');
+    await ada.getByRole('button', { name: 'I have saved my recovery codes' }).click();
+    await visible(ada.getByText('On: signing in asks for a code'));
+    expect(await ada.content()).not.toContain(codes[0]); // shown once
+    // a new password: this session goes on
+    await ada.getByLabel('Current password').fill(PASSWORD);
+    await ada.getByLabel('New password', { exact: true }).fill('ada changed her passphrase');
+    await ada.getByRole('button', { name: 'Change password' }).click();
+    await visible(ada.getByText('Your password is changed.'));
+    await shot(ada, 'profile');
+    await ada.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page(ada).heading('Sign in');
+    await contains(ada.locator('main'), 'You signed out everywhere');
+    // back in with the new password and a recovery code
+    await ada.getByLabel('Email').fill('ada@example.com');
+    await ada.getByLabel('Password').fill('ada changed her passphrase');
+    await ada.getByRole('button', { name: 'Sign in' }).click();
+    await ada.getByLabel('Code from your authenticator app (or a recovery code)').fill(codes[0]);
+    await ada.getByRole('button', { name: 'Sign in' }).click();
+    await page(ada).heading('Your organizations');
+    await ada.getByRole('link', { name: 'Acme Customer Care' }).click();
+    await page(ada).heading('Acme Customer Care');
+    await nav(ada, 'Settings');
+    await ada.getByLabel('Require two-factor authentication of every member').check();
+    await ada.getByRole('button', { name: 'Save requirement' }).click();
+    await visible(ada.getByText('Every member now needs a second factor'));
+    await shot(ada, 'settings-mfa');
+    // the Agent has no second factor: the organization no longer opens for her, and she is told what to do
+    await agent.reload(); // her list of organizations, read again (the organization was renamed meanwhile)
+    await agent.getByRole('link', { name: 'Acme Customer Care' }).click();
+    await contains(agent.getByRole('alert'), 'This organization requires two-factor authentication');
+    await visible(agent.getByRole('link', { name: 'Set up two-factor authentication in your profile' }));
+    await ada.getByLabel('Require two-factor authentication of every member').uncheck();
+    await ada.getByRole('button', { name: 'Save requirement' }).click();
+    await visible(ada.getByText('A second factor is no longer required in this organization.'));
+    // and off again, with the password and another recovery code
+    await ada.getByRole('link', { name: 'Your profile' }).click();
+    await ada.getByLabel('Your password', { exact: true }).fill('ada changed her passphrase');
+    await ada.getByLabel('Code from the app (or a recovery code)').fill(codes[1]);
+    await ada.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
+    await visible(ada.getByText('The second factor is off'));
+    await visible(ada.getByRole('button', { name: 'Set up an authenticator app' }));
   });
 
   it('pages through 200 apps and 1,000 members', async () => {
@@ -376,7 +550,7 @@ describe('the Console, as the seed story goes', () => {
 
   it('checked every page it visited with axe-core', () => {
     expect(audited).toEqual(
-      expect.arrayContaining(['sign-in', 'sign-up', 'verify-email-banner', 'verify-email', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
+      expect.arrayContaining(['sign-in', 'sign-up', 'verify-email-banner', 'verify-email', 'invitation', 'invitation-sign-up', 'mfa-qr', 'forgot-password', 'api-keys', 'profile-mfa', 'profile', 'settings-mfa', 'organizations', 'overview', 'members', 'integrations', 'phone-numbers', 'binding', 'apps', 'audit', 'settings']),
     );
   });
 });

@@ -15,13 +15,18 @@ import { Audit } from './pages/Audit';
 import { Settings } from './pages/Settings';
 import { VerifyEmail } from './pages/VerifyEmail';
 import { useHash } from './router';
+import { ForgotPassword, ResetPassword } from './pages/PasswordReset';
+import { InvitationLink } from './pages/InvitationLink';
+import { Profile } from './pages/Profile';
+import { ApiKeys } from './pages/ApiKeys';
 
 export function App() {
   const hash = useHash();
   const { user } = useSession();
   const route = parse(hash);
-  const open = route.page === 'sign-in' || route.page === 'sign-up';
-  const either = route.page === 'verify-email'; // the mailed link works signed in or not
+  const open = route.page === 'sign-in' || route.page === 'sign-up' || route.page === 'forgot-password';
+  // the mailed links work signed in or not
+  const either = route.page === 'verify-email' || route.page === 'reset-password' || route.page === 'invitation';
 
   useEffect(() => {
     if (!user && !open && !either) navigate({ page: 'sign-in' });
@@ -29,8 +34,10 @@ export function App() {
     if (route.page !== 'sign-in') session.clearNotice();
   }, [user, open, either, route.page]);
 
-  if (either) return <VerifyEmail />;
-  if (!user) return route.page === 'sign-up' ? <SignUp /> : <SignIn />;
+  if (route.page === 'verify-email') return <VerifyEmail />;
+  if (route.page === 'reset-password') return <ResetPassword />;
+  if (route.page === 'invitation') return <InvitationLink invitationId={route.invitation} />;
+  if (!user) return route.page === 'sign-up' ? <SignUp /> : route.page === 'forgot-password' ? <ForgotPassword /> : <SignIn />;
   return <SignedIn route={route} hash={hash} />;
 }
 
@@ -39,8 +46,13 @@ function SignedIn({ route, hash }: { route: Route; hash: string }) {
     case 'sign-in':
     case 'sign-up':
     case 'verify-email':
+    case 'forgot-password':
+    case 'reset-password':
+    case 'invitation':
     case 'organizations':
       return <Organizations />;
+    case 'profile':
+      return <Profile />;
     case 'not-found':
       return (
         <main id="main" className="narrow">
@@ -70,6 +82,8 @@ function SignedIn({ route, hash }: { route: Route; hash: string }) {
       return <Shell route={route} hash={hash}><Audit org={route.org} /></Shell>;
     case 'settings':
       return <Shell route={route} hash={hash}><Settings org={route.org} /></Shell>;
+    case 'api-keys':
+      return <Shell route={route} hash={hash}><ApiKeys org={route.org} /></Shell>;
     default: {
       const never: never = route;
       return never;

@@ -18,6 +18,7 @@ export const PAGE_PERMISSION: Record<OrgRoute['page'], string> = {
   'import-app': 'apps.import',
   audit: 'audit.read',
   settings: 'console.access',
+  'api-keys': 'organization.manage',
 };
 
 const NAV: { page: OrgRoute['page']; label: string }[] = [
@@ -28,6 +29,7 @@ const NAV: { page: OrgRoute['page']; label: string }[] = [
   { page: 'apps', label: 'Apps' },
   { page: 'audit', label: 'Audit' },
   { page: 'settings', label: 'Settings' },
+  { page: 'api-keys', label: 'API keys' },
 ];
 
 /**
@@ -80,6 +82,7 @@ export function Shell({ route, hash, children }: { route: OrgRoute; hash: string
         <span className="who">
           {state.user?.displayName} {role && <span className="badge">{role}</span>}
         </span>
+        <a href={href({ page: 'profile' })}>Your profile</a>
         <button type="button" onClick={signOut}>
           Sign out
         </button>
@@ -101,6 +104,11 @@ export function Shell({ route, hash, children }: { route: OrgRoute; hash: string
         </nav>
         <main id="main">
           {error && <Alert>{error}</Alert>}
+          {error && /second factor/.test(error) && (
+            <p>
+              <a href={href({ page: 'profile' })}>Set up two-factor authentication in your profile</a>, then sign in again with it.
+            </p>
+          )}
           {ready && !error && current && session.can(PAGE_PERMISSION[route.page]) && children}
           {ready && !error && current && !session.can(PAGE_PERMISSION[route.page]) && (
             <>

@@ -9,7 +9,11 @@ export type Route =
   | { page: 'sign-in' }
   | { page: 'sign-up' }
   | { page: 'verify-email' }
+  | { page: 'forgot-password' }
+  | { page: 'reset-password' }
+  | { page: 'invitation'; invitation: string }
   | { page: 'organizations' }
+  | { page: 'profile' }
   | { page: 'overview'; org: string }
   | { page: 'members'; org: string }
   | { page: 'integrations'; org: string }
@@ -20,17 +24,19 @@ export type Route =
   | { page: 'app'; org: string; app: string }
   | { page: 'audit'; org: string }
   | { page: 'settings'; org: string }
+  | { page: 'api-keys'; org: string }
   | { page: 'not-found'; path: string };
 
-const ORG_PAGES = ['overview', 'members', 'integrations', 'phone-numbers', 'apps', 'audit', 'settings'] as const;
+const ORG_PAGES = ['overview', 'members', 'integrations', 'phone-numbers', 'apps', 'audit', 'settings', 'api-keys'] as const;
+const SINGLE = ['sign-up', 'verify-email', 'forgot-password', 'reset-password', 'organizations', 'profile'] as const;
 
 export function parse(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'sign-in')) return { page: 'sign-in' };
-  if (parts.length === 1 && parts[0] === 'sign-up') return { page: 'sign-up' };
-  if (parts.length === 1 && parts[0] === 'verify-email') return { page: 'verify-email' };
-  if (parts.length === 1 && parts[0] === 'organizations') return { page: 'organizations' };
+  if (parts.length === 1 && (SINGLE as readonly string[]).includes(parts[0])) return { page: parts[0] as (typeof SINGLE)[number] };
+  // the invitation mail's link (`/invitations/<id>?token=…`) is redirected by the server to `/?token=…#/invitations/<id>`
+  if (parts.length === 2 && parts[0] === 'invitations' && /^inv-[\w-]{1,64}$/.test(parts[1])) return { page: 'invitation', invitation: parts[1] };
   if (parts[0] === 'o' && parts.length >= 2) {
     const org = parts[1];
     if (parts.length === 2) return { page: 'overview', org };
@@ -47,8 +53,13 @@ export function href(route: Route): string {
     case 'sign-in':
     case 'sign-up':
     case 'verify-email':
+    case 'forgot-password':
+    case 'reset-password':
     case 'organizations':
+    case 'profile':
       return `#/${route.page}`;
+    case 'invitation':
+      return `#/invitations/${encodeURIComponent(route.invitation)}`;
     case 'overview':
     case 'members':
     case 'integrations':
@@ -56,6 +67,7 @@ export function href(route: Route): string {
     case 'apps':
     case 'audit':
     case 'settings':
+    case 'api-keys':
       return `#/o/${encodeURIComponent(route.org)}/${route.page}`;
     case 'new-app':
       return `#/o/${encodeURIComponent(route.org)}/apps/new`;

@@ -105,6 +105,18 @@ class Session {
     });
   }
 
+  /** a fresh session for the same person (the password changed): the organization token is asked for again */
+  replaced(tokens: TokenResponse) {
+    this.set({
+      refreshToken: tokens.refreshToken ?? this.state.refreshToken,
+      userToken: tokens.accessToken,
+      userTokenExpiresAt: Date.now() + tokens.expiresIn * 1000,
+      organizationId: null,
+      organizationToken: null,
+      organizationTokenExpiresAt: 0,
+    });
+  }
+
   memberships(memberships: Membership[]) {
     this.set({ memberships });
   }

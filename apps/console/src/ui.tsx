@@ -164,3 +164,8 @@ export function Pager(props: { label: string; page: number; pages?: number; hasP
 export function statusLabel(status: string) {
   return status.replace(/-/g, ' ');
 }
+
+/** "a Developer", "an Admin" */
+export function article(role: string) {
+  return /^[AEIOU]/.test(role) ? 'an' : 'a';
+}

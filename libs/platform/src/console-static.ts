@@ -30,5 +30,30 @@ export async function serveConsole(app: NestFastifyApplication, dir: string): Pr
       res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  redirectInvitationLinks(app);
   return root;
+}
+
+const INVITATION_ID = /^inv-[\w-]{1,64}$/;
+const LINK_TOKEN = /^[\w.-]{1,300}$/;
+
+/**
+ * The invitation mail links to `/invitations/<id>?token=…` (a path any mail reader keeps); the Console's page for it is
+ * the hash route `#/invitations/<id>`, so the server answers with a redirect to `/?token=…#/invitations/<id>`. Only an
+ * invitation id and a token of the expected shapes pass into the address; anything else is a 404 problem.
+ */
+function redirectInvitationLinks(app: NestFastifyApplication) {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get('/invitations/:id', (request, reply) => {
+    const id = (request.params as { id?: string }).id ?? '';
+    const token = (request.query as { token?: unknown }).token;
+    if (!INVITATION_ID.test(id) || (token !== undefined && (typeof token !== 'string' || !LINK_TOKEN.test(token)))) {
+      return reply
+        .code(404)
+        .header('content-type', 'application/problem+json')
+        .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no invitation link of this shape', code: 'not-found' });
+    }
+    const query = typeof token === 'string' ? `?token=${encodeURIComponent(token)}` : '';
+    return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(`/${query}#/invitations/${id}`, 302);
+  });
 }

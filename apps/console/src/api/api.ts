@@ -1,6 +1,7 @@
 import { client, ok } from './client';
 import type { components } from './openapi';
 import type {
+  ApiKey,
   App,
   AuditEntry,
   ExportResponse,
@@ -16,6 +17,7 @@ import type {
   Role,
   SignInResponse,
   MfaStep,
+  MfaEnrolment,
   TokenResponse,
 } from './types';
 import { session } from '../session';
@@ -39,6 +41,14 @@ export const api = {
   accept: (invitationId: string) =>
     ok<{ organizationId: string; name: string; region: string; role: Role }>(client.POST('/v1/invitations/{id}/accept', { params: { path: { id: invitationId } } })),
   permissions: () => ok<PermissionMatrix>(client.GET('/v1/permissions')),
+  decline: (invitationId: string) => ok<unknown>(client.POST('/v1/invitations/{id}/decline', { params: { path: { id: invitationId } } })),
+  requestPasswordReset: (email: string) => ok<unknown>(client.POST('/v1/password-resets', { body: { email } })),
+  confirmPasswordReset: (token: string, password: string) => ok<unknown>(client.POST('/v1/password-resets/confirm', { body: { token, password } })),
+  changePassword: (body: Schemas['ChangePasswordDto']) => ok<TokenResponse>(client.PUT('/v1/me/password', { body })),
+  signOutEverywhere: () => ok<void>(client.POST('/v1/me/sessions/sign-out-everywhere')),
+  startMfa: () => ok<MfaEnrolment>(client.POST('/v1/me/mfa/totp')),
+  confirmMfa: (code: string) => ok<{ enabled: true; recoveryCodes: string[] }>(client.POST('/v1/me/mfa/totp/confirm', { body: { code } })),
+  disableMfa: (body: Schemas['DisableMfaDto']) => ok<void>(client.POST('/v1/me/mfa/disable', { body })),
 
   organization: (o: string) => ok<Organization>(client.GET('/v1/organizations/{id}', { params: id(o) })),
   rename: (o: string, name: string) => ok<Organization>(client.PATCH('/v1/organizations/{id}', { params: id(o), body: { name } })),
@@ -47,7 +57,14 @@ export const api = {
   changeRole: (o: string, userId: string, role: Role) =>
     ok<Member>(client.PUT('/v1/organizations/{id}/members/{userId}', { params: { path: { id: o, userId } }, body: { role } })),
   removeMember: (o: string, userId: string) => ok<void>(client.DELETE('/v1/organizations/{id}/members/{userId}', { params: { path: { id: o, userId } } })),
-  invitations: (o: string) => ok<{ items: Invitation[] }>(client.GET('/v1/organizations/{id}/invitations', { params: id(o) })),
+  invitations: (o: string, cursor: string | undefined, limit: number) =>
+    ok<Page<Invitation>>(client.GET('/v1/organizations/{id}/invitations', { params: { path: { id: o }, query: { cursor, limit } } })),
+  resendInvitation: (o: string, invitationId: string) =>
+    ok<unknown>(client.POST('/v1/organizations/{id}/invitations/{invitationId}/resend', { params: { path: { id: o, invitationId } } })),
+  setMfaRequirement: (o: string, required: boolean) => ok<unknown>(client.PUT('/v1/organizations/{id}/mfa-requirement', { params: id(o), body: { required } })),
+  apiKeys: (o: string) => ok<{ items: ApiKey[] }>(client.GET('/v1/organizations/{id}/api-keys', { params: id(o) })),
+  createApiKey: (o: string, body: Schemas['CreateApiKeyDto']) => ok<ApiKey & { key: string }>(client.POST('/v1/organizations/{id}/api-keys', { params: id(o), body })),
+  revokeApiKey: (o: string, keyId: string) => ok<unknown>(client.DELETE('/v1/organizations/{id}/api-keys/{keyId}', { params: { path: { id: o, keyId } } })),
   invite: (o: string, body: Schemas['InviteMemberDto']) => ok<Invitation>(client.POST('/v1/organizations/{id}/invitations', { params: id(o), body })),
   revokeInvitation: (o: string, invitationId: string) =>
     ok<void>(client.DELETE('/v1/organizations/{id}/invitations/{invitationId}', { params: { path: { id: o, invitationId } } })),

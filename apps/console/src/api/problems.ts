@@ -30,6 +30,12 @@ const SENTENCES: Record<string, string> = {
   'unknown-resource-kind': 'The package needs a kind of resource this platform does not have.',
   'zip-required': 'Choose a ZIP file to import.',
   'sign-in-throttled': 'Too many failed sign-ins.',
+  'mfa-enrolment-required': 'This organization requires two-factor authentication: set up a second factor in your profile, then sign in again with it.',
+  'mfa-required': 'Two-factor authentication is needed here: sign in with your second factor.',
+  'invitation-link-invalid': 'This invitation link does not match the email address (or a newer invitation mail replaced it): use the address the invitation was sent to, and the latest mail.',
+  'reset-link-invalid': 'This password reset link is not valid any more (links work once, and a newer mail replaces them): ask for a new one.',
+  'email-taken': 'An account with this email address already exists: sign in instead.',
+  'weak-password': 'This password is too weak.',
 };
 
 export function describeProblem(problem: Problem): string {

@@ -21,6 +21,8 @@ export interface UserView {
   displayName: string;
   /** sent by /v1/me; until it is true the person can sign in but not join or work in an organization */
   emailVerified?: boolean;
+  /** sent by /v1/me: a second factor (TOTP) is enrolled */
+  mfaEnabled?: boolean;
 }
 
 export interface Membership {
@@ -74,6 +76,7 @@ export interface Organization {
   region: string;
   status: string;
   memberCount: number;
+  mfaRequired?: boolean;
 }
 
 export interface Member {
@@ -171,4 +174,25 @@ export interface ExportResponse {
 export interface PermissionMatrix {
   roles: Role[];
   permissions: { permission: string; roles: Role[] }[];
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+
+/** a TOTP enrolment started: shown once, confirmed with a code */
+export interface MfaEnrolment {
+  secret: string;
+  otpauthUri: string;
+  digits: number;
+  period: number;
+  algorithm: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+  status: 'active' | 'revoked';
 }

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api } from '../api/api';
 import { session } from '../session';
 import { ROLES, type Member, type Page, type Role } from '../api/types';
-import { Alert, Field, Pager, Select, Status, Title, useAction, useLoad, usePages } from '../ui';
+import { Invitations } from './Invitations';
+import { Alert, article, Field, Pager, Select, Status, Title, useAction, useLoad, usePages } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -16,16 +17,9 @@ export function Members({ org }: { org: string }) {
   const page = useLoad<Page<Member>>(() => api.members(org, cursors[cursors.length - 1], PAGE_SIZE), [org, cursors]);
   const found = useLoad<Member[] | null>(async () => (search ? (await allMembers(org)).filter((m) => matches(m, search)) : null), [org, search]);
   const results = usePages(found.data ?? [], PAGE_SIZE);
-  // the table lists invitations awaiting an answer; the API lists every state (accepted, declined, revoked too)
-  const invitations = useLoad(
-    async () => (manage ? (await api.invitations(org)).items.filter((i) => i.status === 'pending' || i.status === 'expired') : []),
-    [org, manage],
-  );
-
   function reload() {
     page.reload();
     found.reload();
-    invitations.reload();
   }
 
   async function changeRole(member: Member, role: Role) {
@@ -97,7 +91,7 @@ export function Members({ org }: { org: string }) {
           onNext={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
         />
       )}
-      {manage && <Invitations org={org} items={invitations.data ?? []} error={invitations.error} onChange={reload} />}
+      {manage && <Invitations org={org} />}
     </>
   );
 }
@@ -125,70 +119,6 @@ function MemberRow(props: { member: Member; manage: boolean; busy: boolean; onRo
   );
 }
 
-function Invitations(props: { org: string; items: { id: string; email: string; role: Role; status: string; expiresAt: string }[]; error?: string; onChange: () => void }) {
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState<Role>('Developer');
-  const action = useAction();
-
-  async function invite(event: FormEvent) {
-    event.preventDefault();
-    if (await action.run(() => api.invite(props.org, { email, role }), `${email} is invited as ${article(role)} ${role}.`)) {
-      setEmail('');
-      props.onChange();
-    }
-  }
-
-  async function revoke(id: string, who: string) {
-    if (await action.run(() => api.revokeInvitation(props.org, id), `The invitation of ${who} was revoked.`)) props.onChange();
-  }
-
-  return (
-    <section aria-labelledby="invitations-title">
-      <h2 id="invitations-title">Invitations</h2>
-      <form className="row" onSubmit={invite} aria-label="Invite a member">
-        <Field label="Email to invite" type="email" value={email} onChange={setEmail} required />
-        <Select label="Role" value={role} options={ROLES} onChange={setRole} />
-        <button type="submit" disabled={action.busy}>
-          Invite
-        </button>
-      </form>
-      <Alert>{action.error ?? props.error}</Alert>
-      {action.status && <Status>{action.status}</Status>}
-      {props.items.length === 0 ? (
-        <p>No pending invitation.</p>
-      ) : (
-        <table>
-          <caption className="visually-hidden">Pending invitations</caption>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.items.map((i) => (
-              <tr key={i.id}>
-                <td>{i.email}</td>
-                <td>{i.role}</td>
-                <td>{i.status}</td>
-                <td>{new Date(i.expiresAt).toLocaleString()}</td>
-                <td>
-                  <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(i.id, i.email)}>
-                    Revoke<span className="visually-hidden"> the invitation of {i.email}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
 async function allMembers(org: string): Promise<Member[]> {
   const all: Member[] = [];
   let cursor: string | undefined;
@@ -204,6 +134,3 @@ function matches(member: Member, search: string) {
   return member.email.toLowerCase().includes(search) || member.role.toLowerCase() === search;
 }
 
-function article(role: Role) {
-  return role === 'Admin' || role === 'Agent' ? 'an' : 'a';
-}

@@ -26,7 +26,9 @@ export function Organizations() {
   return (
     <main id="main" className="narrow">
       <Title>Your organizations</Title>
-      <p>Signed in as {user?.email}.</p>
+      <p>
+        Signed in as {user?.email}. <a href={href({ page: 'profile' })}>Your profile</a> (password, two-factor authentication, sessions)
+      </p>
       <VerifyEmailBanner />
       {memberships.length === 0 ? (
         <p>You do not belong to any organization yet.</p>

@@ -4,7 +4,11 @@ import { session } from '../session';
 import { navigate } from '../router';
 import { Alert, Field, Title, useAction, useSession } from '../ui';
 
-export function SignIn() {
+/**
+ * The sign-in form. On its own page it opens the organizations; embedded (the invitation link's page) it stays where
+ * it is, and that page goes on once the session exists.
+ */
+export function SignIn({ embedded = false }: { embedded?: boolean }) {
   const { notice } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -28,13 +32,11 @@ export function SignIn() {
       session.matrix(await api.permissions());
       signedIn = true;
     });
-    if (signedIn) navigate({ page: 'organizations' });
+    if (signedIn && !embedded) navigate({ page: 'organizations' });
   }
 
-  return (
-    <main id="main" className="narrow">
-      <Title>Sign in</Title>
-      {notice && <p className="notice">{notice}</p>}
+  const form = (
+    <>
       <form onSubmit={submit} aria-label="Sign in">
         <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" />
         <Field label="Password" type="password" value={password} onChange={setPassword} required autoComplete="current-password" />
@@ -46,6 +48,17 @@ export function SignIn() {
           Sign in
         </button>
       </form>
+      <p>
+        <a href="#/forgot-password">Forgot your password?</a>
+      </p>
+    </>
+  );
+  if (embedded) return form;
+  return (
+    <main id="main" className="narrow">
+      <Title>Sign in</Title>
+      {notice && <p className="notice">{notice}</p>}
+      {form}
       <p>
         New here? <a href="#/sign-up">Create an account</a>
       </p>
