@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { crc32 } from './package-crc32';
 import { PackageLimits, PackageRejectedError, RATIO_FLOOR_BYTES, show } from './package-manifest';
 import { METHOD_DEFLATE, notAZip, ScannedEntry, ZipSource } from './package-zip-scan';
 
@@ -9,24 +10,6 @@ import { METHOD_DEFLATE, notAZip, ScannedEntry, ZipSource } from './package-zip-
  * entry-specific cap, CRC-32'd and hashed. On the first cap crossed the streams are destroyed: nothing more is
  * read or inflated. Inflating is node:zlib's (C, on the libuv thread pool), reading is the source's stream.
  */
-
-/** zlib.crc32 exists from Node 20.15 / 22.2; the table is for older runtimes */
-const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-const crc32Table = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-function crc32(data: Uint8Array, previous: number): number {
-  if (nativeCrc32) return nativeCrc32(data, previous);
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = crc32Table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export interface InflateCaps {
   limits: PackageLimits;
