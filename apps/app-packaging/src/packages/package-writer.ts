@@ -24,6 +24,14 @@ import { ZipWriteEntry, zipStream } from './package-zip-writer';
 
 const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+export interface BuildPackageOptions {
+  /**
+   * `auto` (default): entries that do not compress are stored; `deflate`: every entry is deflated, as zip(1)
+   * does (bench/packages.bench.ts compares both with zip(1) through BENCH_METHOD)
+   */
+  method?: 'auto' | 'deflate';
+}
+
 /**
  * Write a package: manifest.json first, then signature.jws (when signed), definition.json, then the assets.
  * Each entry is deflated (level 6) unless it does not compress (package-zip-writer.ts). The manifest is
@@ -31,9 +39,9 @@ const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data
  * the build throw rather than leak. `limits` (default DEFAULT_PACKAGE_LIMITS) are checked so that a package this
  * function writes is one readPackage accepts.
  */
-export async function buildPackage(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Promise<Buffer> {
+export async function buildPackage(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS, options: BuildPackageOptions = {}): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of buildPackageStream(input, limits)) chunks.push(chunk as Buffer);
+  for await (const chunk of buildPackageStream(input, limits, options)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -43,9 +51,13 @@ export async function buildPackage(input: BuildPackageInput, limits: PackageLimi
  * before the stream is returned (a PackageBuildError is thrown here); an archive that would exceed
  * `limits.maxBytes` fails the stream with a PackageBuildError. Its size is known only once the stream ends.
  */
-export function buildPackageStream(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Readable {
+export function buildPackageStream(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS, options: BuildPackageOptions = {}): Readable {
   const { entries, exportedAt } = preparePackage(input, limits);
-  return zipStream(entries, { date: exportedAt, level: 6, maxBytes: limits.maxBytes });
+  const method = options.method ?? 'auto';
+  return zipStream(
+    entries.map((entry) => ({ ...entry, method })),
+    { date: exportedAt, level: 6, maxBytes: limits.maxBytes },
+  );
 }
 
 function preparePackage(input: BuildPackageInput, limits: PackageLimits): { entries: ZipWriteEntry[]; exportedAt: Date } {
