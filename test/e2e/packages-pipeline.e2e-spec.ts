@@ -1,6 +1,7 @@
 import JSZip from 'jszip';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, eventually, ServiceProcess, verifyEmailFromOutbox } from './processes';
@@ -140,6 +141,10 @@ describe('packages from dev to prod and across regions, over Kafka and S3', () =
     expect((await call(P, 'POST', `/v1/organizations/${orgA}/apps/${appA}/publish`, { token: ada })).body.status).toBe('published');
     const v1 = await download(orgA, ada, appA);
     expect(Object.keys((await JSZip.loadAsync(v1)).files).sort()).toEqual(['definition.json', 'manifest.json', 'signature.jws']);
+    // the export, streamed into S3 by the node:zlib writer, is a ZIP Info-ZIP's unzip tests clean
+    const v1File = join(mkdtempSync(join(tmpdir(), 'pkg-e2e-')), 'v1.zip');
+    writeFileSync(v1File, v1);
+    expect(execFileSync('unzip', ['-t', v1File], { encoding: 'utf8' })).toContain('No errors detected');
 
     // B: its own resources; import + bind + settings + publish in one call (retried until B's resources reach app-packaging)
     const crmB = (await call(O, 'POST', `/v1/organizations/${orgB}/integrations`, { token: bob, body: { name: 'Prod CRM', kind: 'salesforce' } })).body.id;

@@ -35,7 +35,8 @@
  *
  * Modules: package-manifest.ts (limits, errors, names, schema), package-zip-scan.ts (structure, over a Buffer
  * or a file), package-verifier.ts (inflating with caps), package-reader.ts (readPackage), package-writer.ts
- * (buildPackage, buildPackageStream). This file is the format's description and the one import for callers.
+ * (buildPackage, buildPackageStream), package-zip-writer.ts (the streaming ZIP writer on node:zlib it uses),
+ * package-crc32.ts. This file is the format's description and the one import for callers.
  */
 
 export * from './package-manifest';

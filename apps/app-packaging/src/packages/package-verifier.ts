@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { crc32 } from './package-crc32';
 import { PackageLimits, PackageRejectedError, RATIO_FLOOR_BYTES, show } from './package-manifest';
 import { METHOD_DEFLATE, notAZip, ScannedEntry, ZipSource } from './package-zip-scan';
 
@@ -7,26 +8,8 @@ import { METHOD_DEFLATE, notAZip, ScannedEntry, ZipSource } from './package-zip-
  * Inflating one entry with byte counting: the bytes actually produced are counted chunk by chunk (header sizes
  * are never trusted), checked against the declared size, the package's budget, the compression ratio and an
  * entry-specific cap, CRC-32'd and hashed. On the first cap crossed the streams are destroyed: nothing more is
- * read or inflated. Inflating is node:zlib's (C, on the libuv thread pool), reading is the source's stream.
+ * read or inflated. Inflating is node:zlib's (C, on the libuv thread pool), reading is the source's `chunks`.
  */
-
-/** zlib.crc32 exists from Node 20.15 / 22.2; the table is for older runtimes */
-const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-const crc32Table = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-function crc32(data: Uint8Array, previous: number): number {
-  if (nativeCrc32) return nativeCrc32(data, previous);
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = crc32Table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export interface InflateCaps {
   limits: PackageLimits;
@@ -42,60 +25,91 @@ export interface InflateCaps {
  * Inflate one entry from `source`. The first cap is the size the header declares: since the reader has already
  * checked the declared sizes against the budget and the ratio, an entry that stays within its declaration stays
  * within those too. The budget, ratio and entry caps are still counted here on the real bytes, as a second line
- * of defence. A cap crossed mid-stream stops the inflater at once (at most one 16 KiB output chunk past it).
+ * of defence. A cap crossed mid-stream stops at once: no more input is read, the inflater is destroyed (at most
+ * the output of the slice being inflated is produced past it, and dropped).
+ *
+ * The compressed bytes come from `source.chunks` (one reused buffer for a file): a slice is handed to the
+ * inflater and the next one read only once the inflater has consumed it (its write callback). A stored entry
+ * is hashed straight from the slices.
  */
-export function inflateEntry(source: ZipSource, entry: ScannedEntry, caps: InflateCaps): Promise<{ content: Buffer; sha256: string }> {
+export async function inflateEntry(source: ZipSource, entry: ScannedEntry, caps: InflateCaps): Promise<{ content: Buffer; sha256: string }> {
   const { limits, budget, entryCap, discard } = caps;
   const ratioCap = limits.maxCompressionRatio * Math.max(entry.compressedSize, RATIO_FLOOR_BYTES);
 
   if (entry.uncompressedSize === 0) {
     // declared empty (the scan allows at most an empty deflate stream's few bytes): nothing to inflate
-    if (entry.crc32 !== 0) return Promise.reject(notAZip(`entry ${show(entry.name)} is corrupt (CRC-32 mismatch)`));
-    return Promise.resolve({ content: Buffer.alloc(0), sha256: createHash('sha256').digest('hex') });
+    if (entry.crc32 !== 0) throw notAZip(`entry ${show(entry.name)} is corrupt (CRC-32 mismatch)`);
+    return { content: Buffer.alloc(0), sha256: createHash('sha256').digest('hex') };
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const hash = createHash('sha256');
-    let inflated = 0;
-    let crc = 0;
-    let settled = false;
-    const raw = source.stream(entry.dataStart, entry.dataEnd);
-    const inflater = entry.method === METHOD_DEFLATE ? zlib.createInflateRaw() : null;
-    const output = inflater ?? raw;
-    const fail = (error: PackageRejectedError) => {
-      if (settled) return;
-      settled = true;
-      chunks.length = 0;
-      raw.destroy();
-      inflater?.destroy();
-      reject(error);
-    };
-    const bomb = (why: string) => new PackageRejectedError('zip-bomb', `entry ${show(entry.name)} ${why}; refused as a possible zip bomb`);
+  const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
+  let inflated = 0;
+  let crc = 0;
+  let failure: PackageRejectedError | null = null;
+  let abort!: () => void;
+  const aborted = new Promise<void>((resolve) => (abort = resolve));
+  const bomb = (why: string) => new PackageRejectedError('zip-bomb', `entry ${show(entry.name)} ${why}; refused as a possible zip bomb`);
+  const fail = (error: PackageRejectedError) => {
+    if (failure) return;
+    failure = error;
+    chunks.length = 0;
+    abort();
+  };
+  const corrupt = (error: unknown) =>
+    fail(error instanceof PackageRejectedError ? error : notAZip(`entry ${show(entry.name)} is corrupt (${String((error as Error)?.message ?? error).slice(0, 200)})`));
+  /** `chunk` is the inflater's own (kept as is) or a slice of the source's reused buffer (copied when kept) */
+  const take = (chunk: Buffer, reused: boolean) => {
+    if (failure) return;
+    inflated += chunk.length;
+    budget.inflated += chunk.length;
+    if (inflated > entry.uncompressedSize) return fail(bomb(`inflates to more than the ${entry.uncompressedSize} bytes its header declares`));
+    if (budget.inflated > limits.maxUncompressedBytes) return fail(bomb(`takes the package past ${limits.maxUncompressedBytes} uncompressed bytes`));
+    if (inflated > ratioCap) return fail(bomb(`inflates more than ${limits.maxCompressionRatio} times its compressed size`));
+    if (entryCap && inflated > entryCap.bytes) return fail(entryCap.error(inflated));
+    if (!discard) chunks.push(reused ? Buffer.from(chunk) : chunk);
+    hash.update(chunk);
+    crc = crc32(chunk, crc);
+  };
 
-    output.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      inflated += chunk.length;
-      budget.inflated += chunk.length;
-      if (inflated > entry.uncompressedSize) return fail(bomb(`inflates to more than the ${entry.uncompressedSize} bytes its header declares`));
-      if (budget.inflated > limits.maxUncompressedBytes) return fail(bomb(`takes the package past ${limits.maxUncompressedBytes} uncompressed bytes`));
-      if (inflated > ratioCap) return fail(bomb(`inflates more than ${limits.maxCompressionRatio} times its compressed size`));
-      if (entryCap && inflated > entryCap.bytes) return fail(entryCap.error(inflated));
-      if (!discard) chunks.push(chunk);
-      hash.update(chunk);
-      crc = crc32(chunk, crc);
+  if (entry.method !== METHOD_DEFLATE) {
+    try {
+      for await (const slice of source.chunks(entry.dataStart, entry.dataEnd)) {
+        take(slice, true);
+        if (failure) break;
+      }
+    } catch (error) {
+      corrupt(error);
+    }
+  } else {
+    const inflater = zlib.createInflateRaw({ chunkSize: 64 * 1024 });
+    inflater.on('data', (chunk: Buffer) => {
+      take(chunk, false);
+      if (failure) inflater.destroy();
     });
-    const corrupt = (error: Error) => fail(notAZip(`entry ${show(entry.name)} is corrupt (${error.message.slice(0, 200)})`));
-    raw.on('error', corrupt);
-    inflater?.on('error', corrupt);
-    output.on('end', () => {
-      if (settled) return;
-      if (inflated !== entry.uncompressedSize) return fail(notAZip(`entry ${show(entry.name)} inflates to ${inflated} bytes, its header says ${entry.uncompressedSize}`));
-      if (crc !== entry.crc32) return fail(notAZip(`entry ${show(entry.name)} is corrupt (CRC-32 mismatch)`));
-      settled = true;
-      resolve({ content: discard ? Buffer.alloc(0) : Buffer.concat(chunks, inflated), sha256: hash.digest('hex') });
-    });
-    if (inflater) raw.pipe(inflater);
-  });
+    inflater.on('error', corrupt);
+    const ended = new Promise<void>((resolve) => inflater.on('end', resolve));
+    try {
+      for await (const slice of source.chunks(entry.dataStart, entry.dataEnd)) {
+        if (failure) break;
+        // the slice's buffer is reused for the next read: wait until the inflater is done with it (or gave up)
+        const written = new Promise<void>((resolve) => inflater.write(slice, () => resolve()));
+        await Promise.race([written, aborted]);
+        if (failure) break;
+      }
+      if (!failure) {
+        inflater.end();
+        await Promise.race([ended, aborted]);
+      }
+    } catch (error) {
+      corrupt(error);
+    } finally {
+      inflater.destroy();
+    }
+  }
+  if (failure) throw failure;
+  if (inflated !== entry.uncompressedSize) throw notAZip(`entry ${show(entry.name)} inflates to ${inflated} bytes, its header says ${entry.uncompressedSize}`);
+  if (crc !== entry.crc32) throw notAZip(`entry ${show(entry.name)} is corrupt (CRC-32 mismatch)`);
+  return { content: discard ? Buffer.alloc(0) : Buffer.concat(chunks, inflated), sha256: hash.digest('hex') };
 }
 
 export function checkLimits(limits: PackageLimits): void {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
-import JSZip from 'jszip';
+import { Readable } from 'node:stream';
 import {
   ASSETS_PREFIX,
   BuildPackageInput,
@@ -18,44 +17,50 @@ import {
   SIGNATURE_PATH,
   zodIssues,
 } from './package-manifest';
+import { ZipWriteEntry, zipStream } from './package-zip-writer';
 
 // ---------------------------------------------------------------------------------------------------------
 // building
 
 const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+export interface BuildPackageOptions {
+  /**
+   * `auto` (default): entries that do not compress are stored; `deflate`: every entry is deflated, as zip(1)
+   * does (bench/packages.bench.ts compares both with zip(1) through BENCH_METHOD)
+   */
+  method?: 'auto' | 'deflate';
+}
+
 /**
- * Write a package: manifest.json first, then definition.json, then the assets, all DEFLATE. The manifest is
+ * Write a package: manifest.json first, then signature.jws (when signed), definition.json, then the assets.
+ * Each entry is deflated (level 6) unless it does not compress (package-zip-writer.ts). The manifest is
  * validated with the same strict schema as on read, so unexpected fields (resource ids, bindings, secrets) make
  * the build throw rather than leak. `limits` (default DEFAULT_PACKAGE_LIMITS) are checked so that a package this
  * function writes is one readPackage accepts.
  */
-export async function buildPackage(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Promise<Buffer> {
-  const zip = preparePackage(input, limits);
-  const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
-  if (out.length > limits.maxBytes) throw new PackageBuildError(`package is ${out.length} bytes, more than ${limits.maxBytes}`);
-  return out;
+export async function buildPackage(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS, options: BuildPackageOptions = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of buildPackageStream(input, limits, options)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**
- * The same package as a stream (entries with data descriptors), so an export never holds the whole archive:
- * measured in bench/packages.bench.ts. The archive's size is known only once the stream ends.
+ * The same package as a stream, so an export never holds the whole archive (measured in
+ * bench/packages.bench.ts): node:zlib deflates entry by entry as the consumer reads. The input is checked
+ * before the stream is returned (a PackageBuildError is thrown here); an archive that would exceed
+ * `limits.maxBytes` fails the stream with a PackageBuildError. Its size is known only once the stream ends.
  */
-export function buildPackageStream(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Readable {
-  const source = preparePackage(input, limits).generateNodeStream({
-    type: 'nodebuffer',
-    streamFiles: true,
-    compression: 'DEFLATE',
-    compressionOptions: { level: 6 },
-  });
-  // jszip's stream is a readable-stream v2 object: hand out a native stream that carries its errors
-  const out = new PassThrough();
-  source.on('error', (error: Error) => out.destroy(error));
-  source.pipe(out);
-  return out;
+export function buildPackageStream(input: BuildPackageInput, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS, options: BuildPackageOptions = {}): Readable {
+  const { entries, exportedAt } = preparePackage(input, limits);
+  const method = options.method ?? 'auto';
+  return zipStream(
+    entries.map((entry) => ({ ...entry, method })),
+    { date: exportedAt, level: 6, maxBytes: limits.maxBytes },
+  );
 }
 
-function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip {
+function preparePackage(input: BuildPackageInput, limits: PackageLimits): { entries: ZipWriteEntry[]; exportedAt: Date } {
   let definitionText: string | undefined;
   try {
     definitionText = JSON.stringify(input.definition);
@@ -94,11 +99,12 @@ function preparePackage(input: BuildPackageInput, limits: PackageLimits): JSZip 
   if (total > limits.maxUncompressedBytes) throw new PackageBuildError(`${total} bytes uncompressed, more than ${limits.maxUncompressedBytes}`);
 
   const exportedAt = new Date(parsed.data.exportedAt);
-  const options: JSZip.JSZipFileOptions = { binary: true, createFolders: false, compression: 'DEFLATE', compressionOptions: { level: 6 }, date: exportedAt };
-  const zip = new JSZip();
-  zip.file(MANIFEST_PATH, manifest, options);
-  if (input.sign) zip.file(SIGNATURE_PATH, Buffer.from(input.sign(manifest), 'utf8'), options);
-  zip.file(DEFINITION_PATH, definition, options);
-  for (const asset of assets) zip.file(asset.path, asset.content, options);
-  return zip;
+  const entries: ZipWriteEntry[] = [{ name: MANIFEST_PATH, content: manifest }];
+  if (input.sign) entries.push({ name: SIGNATURE_PATH, content: Buffer.from(input.sign(manifest), 'utf8') });
+  entries.push({ name: DEFINITION_PATH, content: definition });
+  for (const asset of assets) {
+    const bytes: Uint8Array = asset.content; // a plain Uint8Array from a JavaScript caller is viewed, not copied
+    entries.push({ name: asset.path, content: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+  }
+  return { entries, exportedAt };
 }
