@@ -33,7 +33,7 @@ export class AppPackagingModule {
         integration: toIntegrationMessage,
         consumers: [
           consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer }),
-          consumer({ topic: ORGANIZATION_API_KEYS_TOPIC, parse: parseApiKeyMessage, handler: ApiKeyEventsConsumer }),
+          consumer({ topic: ORGANIZATION_API_KEYS_TOPIC, group: 'app-packaging-api-keys', parse: parseApiKeyMessage, handler: ApiKeyEventsConsumer }),
         ],
         providers: [
           {
