@@ -16,6 +16,10 @@
  *   Environment: BENCH_ORGS=2000 BENCH_MEMBERS_PER_ORG=10 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50
  *                BENCH_NGINX_PORT=58095 (and +1)  BENCH_UPSTREAM_PORT=58180
  *
+ *   BENCH_PROFILE=1: instead, one window of the product with its default settings under the V8 CPU profiler
+ *   (started and stopped in the product's child around the window only), then the profile's summary
+ *   (bench/cpu-profile.ts)
+ *
  * Prints figures and ratios; asserts no timings. Needs nginx (/usr/sbin/nginx or NGINX_BIN) for part 2.
  */
 import 'reflect-metadata';
@@ -31,6 +35,7 @@ import { sortableId } from '@lib/platform';
 import { OrganizationEvent, organizationStream } from '../apps/organization/src/organizations/organization.events';
 import { mainConf, renderGateway } from '../test/deploy/support/gateway-nginx';
 import { startNginx } from '../test/support/real-nginx';
+import { summarizeCpuProfile } from './cpu-profile';
 
 interface Histogram {
   average: number;
@@ -109,8 +114,27 @@ async function serveProduct() {
   }
   const address = s.app.getHttpServer().address();
   process.send!({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0, probes } satisfies ChildMessage);
-  process.on('message', (m: { type: string }) => {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  let profileFile = '';
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  process.on('message', (m: { type: string; file?: string }) => {
     if (m.type === 'stop') void s.app.close().then(() => process.exit(0));
+    if (m.type === 'profile-start') {
+      // only the measured window: not the start-up (ts-node compiling) or the catch-up of the seeded log
+      session.connect();
+      profileFile = m.file!;
+      void post('Profiler.enable')
+        .then(() => post('Profiler.start'))
+        .then(() => process.send!({ type: 'profiling' }));
+    }
+    if (m.type === 'profile-stop') {
+      void post('Profiler.stop').then((result) => {
+        writeFileSync(profileFile, JSON.stringify((result as { profile: unknown }).profile));
+        process.send!({ type: 'profiled' });
+      });
+    }
   });
 }
 
@@ -227,6 +251,25 @@ async function main() {
     return { ...common, BENCH_DATA_DIR: dir, ...(level ? { BENCH_LOG_LEVEL: level } : {}) };
   };
   const lines: string[] = [];
+  if (process.env.BENCH_PROFILE === '1') {
+    const file = join(mkdtempSync(join(tmpdir(), 'ocp-fwd-prof-')), 'forward-auth.cpuprofile');
+    const product = await startChild('product', productEnv());
+    await sanity(product.port, product.probes!);
+    await load(product.port, product.probes!, WARMUP, true);
+    const next = () => new Promise((r) => product.child.once('message', r));
+    const started = next();
+    product.child.send({ type: 'profile-start', file });
+    await started;
+    const r = await load(product.port, product.probes!, DURATION, true);
+    const written = next();
+    product.child.send({ type: 'profile-stop' });
+    await written;
+    await stopChild(product.child);
+    console.log(`${row('product, default settings, profiled', r)}\nprofile: ${file}`);
+    console.log(summarizeCpuProfile(file, { top: 30, perRequests: r.requests.total }));
+    for (const d of [seededDir, ...dataDirs]) rmSync(d, { recursive: true, force: true });
+    return;
+  }
   try {
     // ---------------------------------------------------------------- 1. forward-auth vs bare Fastify
     const bare = await startChild('bare', {});
