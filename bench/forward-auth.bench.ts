@@ -13,7 +13,7 @@
  *      upstream for app-packaging, requests to /v1/organizations/{id}/apps. Same client, one run.
  *
  *   npm run bench:forward-auth
- *   Environment: BENCH_ORGS=2000 BENCH_MEMBERS_PER_ORG=10 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50
+ *   Environment: BENCH_ORGS=2000 BENCH_MEMBERS_PER_ORG=10 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3
  *                BENCH_NGINX_PORT=58095 (and +1)  BENCH_UPSTREAM_PORT=58180
  *
  *   BENCH_PROFILE=1: instead, one window of the product with its default settings under the V8 CPU profiler
@@ -67,6 +67,7 @@ const MEMBERS_PER_ORG = env('BENCH_MEMBERS_PER_ORG', 10);
 const DURATION = env('BENCH_DURATION', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
+const ROUNDS = env('BENCH_ROUNDS', 3);
 const NGINX_PORT = env('BENCH_NGINX_PORT', 58095);
 const UPSTREAM_PORT = env('BENCH_UPSTREAM_PORT', 58180);
 const PATH = '/v1/authz/forward';
@@ -231,9 +232,40 @@ const row = (name: string, r: Result) =>
     .toFixed(1)
     .padStart(5)} ms   codes ${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])))} errors ${r.errors}`;
 
-async function measure(port: number, probes: Probe[], forward: boolean) {
-  await load(port, probes, WARMUP, forward);
-  return load(port, probes, DURATION, forward);
+/** one warm-up per server, then ROUNDS rounds of one window per server, the order rotating each round */
+async function alternate(servers: { name: string; port: number }[], probes: Probe[], forward: boolean) {
+  for (const x of servers) await load(x.port, probes, WARMUP, forward);
+  const rounds: Record<string, Result>[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const round: Record<string, Result> = {};
+    for (let k = 0; k < servers.length; k++) {
+      const x = servers[(i + k) % servers.length];
+      round[x.name] = await load(x.port, probes, DURATION, forward);
+      log(`round ${i + 1}/${ROUNDS} ${row(x.name, round[x.name])}`);
+    }
+    rounds.push(round);
+  }
+  return rounds;
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** medians over the rounds: rate, p50, p99, and the ratio to the baseline's window of the same round */
+function summary(names: string[], rounds: Record<string, Result>[], baseline: string) {
+  return names.map((name) => {
+    const rate = median(rounds.map((r) => r[name].requests.average));
+    const p50 = median(rounds.map((r) => r[name].latency.p50));
+    const p99 = median(rounds.map((r) => r[name].latency.p99));
+    const ratios = rounds.map((r) => r[name].requests.average / r[baseline].requests.average);
+    const codes: Record<string, number> = {};
+    for (const r of rounds) for (const [k, v] of Object.entries(r[name].statusCodeStats ?? {})) codes[k] = (codes[k] ?? 0) + v.count;
+    const errors = rounds.reduce((n, r) => n + r[name].errors, 0);
+    return `  ${name.padEnd(44)} ${Math.round(rate).toString().padStart(7)} req/s   p50 ${p50.toFixed(1).padStart(5)} ms   p99 ${p99.toFixed(1).padStart(6)} ms   ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(' ')})   codes ${JSON.stringify(codes)} errors ${errors}`;
+  });
 }
 
 async function main() {
@@ -272,26 +304,26 @@ async function main() {
   }
   try {
     // ---------------------------------------------------------------- 1. forward-auth vs bare Fastify
+    // all three servers up at once, measured in alternating windows (ROUNDS rounds, the order rotating), so
+    // that on a shared machine each gets the same mix of quiet and busy moments; the ratio is the median of
+    // the rounds' ratios (each taken against the bare window of the same round)
     const bare = await startChild('bare', {});
-    const results: Record<string, Result> = {};
+    const servers: { name: string; port: number; child: ChildProcess }[] = [];
     let probes: Probe[] = [];
     for (const [name, level] of [['product, default settings (LOG_LEVEL unset)', undefined], ['product, LOG_LEVEL=error', 'error']] as const) {
       const product = await startChild('product', productEnv(level));
       probes = product.probes!;
       await sanity(product.port, probes);
-      results[name] = await measure(product.port, probes, true);
-      log(row(name, results[name]));
-      await stopChild(product.child);
+      servers.push({ name, port: product.port, child: product.child });
     }
-    results['bare Fastify, same answer'] = await measure(bare.port, probes, true);
-    log(row('bare Fastify, same answer', results['bare Fastify, same answer']));
-    await stopChild(bare.child);
-    const bareRate = results['bare Fastify, same answer'].requests.average;
-    lines.push('forward-auth as a server (GET /v1/authz/forward, organization routes, scoped user tokens, about 10 % denied):');
-    for (const [name, r] of Object.entries(results)) lines.push(`  ${row(name, r)}   ratio ${(r.requests.average / bareRate).toFixed(2)}`);
+    servers.push({ name: 'bare Fastify, same answer', port: bare.port, child: bare.child });
+    const rounds = await alternate(servers, probes, true);
+    lines.push(`forward-auth as a server (GET /v1/authz/forward, organization routes, scoped user tokens, about 10 % denied), ${CONNECTIONS} connections:`);
+    lines.push(...summary(servers.map((x) => x.name), rounds, 'bare Fastify, same answer'));
+    for (const x of servers.slice(1)) await stopChild(x.child);
 
     // ---------------------------------------------------------------- 2. through the real nginx
-    const product = await startChild('product', productEnv());
+    const product = servers[0];
     const upstream = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"items":[]}');
@@ -310,22 +342,28 @@ async function main() {
       await startNginx(mainConf(withAuth, join(prefix, 'auth'), { accessLog: false }), { prefix: join(prefix, 'auth') }),
       await startNginx(mainConf(withoutAuth, join(prefix, 'plain'), { accessLog: false }), { prefix: join(prefix, 'plain') }),
     ];
-    const allowed = product.probes!.filter((p) => p.uri.endsWith('/members') && p.status === 200);
+    const allowed = probes.filter((p) => p.uri.endsWith('/members') && p.status === 200);
     const check = await fetch(`http://127.0.0.1:${NGINX_PORT}${allowed[0].uri.replace(/\/members$/, '/apps')}`, { headers: { authorization: `Bearer ${allowed[0].token}` } });
     if (check.status !== 200) throw new Error(`nginx sanity: ${check.status}`);
-    const nginxAuth = await measure(NGINX_PORT, allowed, false);
-    const nginxPlain = await measure(NGINX_PORT + 1, allowed, false);
+    const names = ['nginx + auth_request + upstream', 'nginx proxy, no auth_request'];
+    const nginxRounds = await alternate(
+      [
+        { name: names[0], port: NGINX_PORT },
+        { name: names[1], port: NGINX_PORT + 1 },
+      ],
+      allowed,
+      false,
+    );
     for (const g of gateways) await g.stop();
     await new Promise((r) => upstream.close(r));
     await stopChild(product.child);
     rmSync(prefix, { recursive: true, force: true });
-    lines.push('through the real nginx (GET /v1/organizations/{id}/apps, allowed tokens, Node upstream):');
-    lines.push(`  ${row('nginx + auth_request + upstream', nginxAuth)}   ratio ${(nginxAuth.requests.average / nginxPlain.requests.average).toFixed(2)}`);
-    lines.push(`  ${row('nginx proxy, no auth_request', nginxPlain)}`);
+    lines.push(`through the real nginx (GET /v1/organizations/{id}/apps, allowed tokens, Node upstream), ${CONNECTIONS} connections:`);
+    lines.push(...summary(names, nginxRounds, names[1]));
   } finally {
     for (const d of [seededDir, ...dataDirs]) rmSync(d, { recursive: true, force: true });
   }
-  console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${CONNECTIONS} connections, ${DURATION} s windows after ${WARMUP} s warm-up`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s windows (alternating) after ${WARMUP} s warm-up`);
   for (const l of lines) console.log(l);
 }
 
