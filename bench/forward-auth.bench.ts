@@ -48,6 +48,8 @@ interface Result {
   errors: number;
   non2xx: number;
   statusCodeStats?: Record<string, { count: number }>;
+  /** set by alternate(): the server process's CPU µs per request in this window */
+  cpuUsPerRequest?: number;
 }
 interface Request {
   method?: string;
@@ -122,6 +124,7 @@ async function serveProduct() {
     new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
   process.on('message', (m: { type: string; file?: string }) => {
     if (m.type === 'stop') void s.app.close().then(() => process.exit(0));
+    if (m.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
     if (m.type === 'profile-start') {
       // only the measured window: not the start-up (ts-node compiling) or the catch-up of the seeded log
       session.connect();
@@ -149,6 +152,7 @@ async function serveBare() {
   process.send!({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 } satisfies ChildMessage);
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') void app.close().then(() => process.exit(0));
+    if (m.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
   });
 }
 
@@ -197,13 +201,14 @@ async function stopChild(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-function load(port: number, probes: Probe[], seconds: number, forward: boolean): Promise<Result> {
+/** `seconds` of load, or with `amount`, exactly that many requests (every probe once: a token's first use) */
+function load(port: number, probes: Probe[], seconds: number, forward: boolean, amount?: number): Promise<Result> {
   let next = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     pipelining: 1,
-    duration: seconds,
+    ...(amount ? { amount } : { duration: seconds }),
     requests: [
       {
         method: 'GET',
@@ -233,15 +238,34 @@ const row = (name: string, r: Result) =>
     .padStart(5)} ms   codes ${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])))} errors ${r.errors}`;
 
 /** one warm-up per server, then ROUNDS rounds of one window per server, the order rotating each round */
-async function alternate(servers: { name: string; port: number }[], probes: Probe[], forward: boolean) {
-  for (const x of servers) await load(x.port, probes, WARMUP, forward);
+/** the server child's CPU time (user + system, µs) so far */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string; usage?: NodeJS.CpuUsage }) => {
+      if (m.type !== 'cpu') return;
+      child.off('message', on);
+      resolve(m.usage!.user + m.usage!.system);
+    };
+    child.on('message', on);
+    child.send({ type: 'cpu' });
+  });
+}
+
+async function alternate(servers: { name: string; port: number; probes: Probe[]; child?: ChildProcess }[], forward: boolean) {
+  // every token once first: a gateway's client sends its token for its whole lifetime (15 min), so in steady
+  // state almost every check is of a token seen before; the windows then measure that, not 2,000 first uses
+  for (const x of servers) await load(x.port, x.probes, 0, forward, x.probes.length);
+  for (const x of servers) await load(x.port, x.probes, WARMUP, forward);
   const rounds: Record<string, Result>[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const round: Record<string, Result> = {};
     for (let k = 0; k < servers.length; k++) {
       const x = servers[(i + k) % servers.length];
-      round[x.name] = await load(x.port, probes, DURATION, forward);
-      log(`round ${i + 1}/${ROUNDS} ${row(x.name, round[x.name])}`);
+      const cpuBefore = x.child ? await cpuOf(x.child) : 0;
+      round[x.name] = await load(x.port, x.probes, DURATION, forward);
+      // CPU time per answered request in the server's own process: what the load on the machine changes least
+      if (x.child) round[x.name].cpuUsPerRequest = ((await cpuOf(x.child)) - cpuBefore) / Math.max(1, round[x.name].requests.total);
+      log(`round ${i + 1}/${ROUNDS} ${row(x.name, round[x.name])}${x.child ? `   CPU ${round[x.name].cpuUsPerRequest!.toFixed(0)} us/req` : ''}`);
     }
     rounds.push(round);
   }
@@ -264,7 +288,10 @@ function summary(names: string[], rounds: Record<string, Result>[], baseline: st
     const codes: Record<string, number> = {};
     for (const r of rounds) for (const [k, v] of Object.entries(r[name].statusCodeStats ?? {})) codes[k] = (codes[k] ?? 0) + v.count;
     const errors = rounds.reduce((n, r) => n + r[name].errors, 0);
-    return `  ${name.padEnd(44)} ${Math.round(rate).toString().padStart(7)} req/s   p50 ${p50.toFixed(1).padStart(5)} ms   p99 ${p99.toFixed(1).padStart(6)} ms   ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(' ')})   codes ${JSON.stringify(codes)} errors ${errors}`;
+    const cpu = rounds.every((r) => r[name].cpuUsPerRequest !== undefined) ? median(rounds.map((r) => r[name].cpuUsPerRequest!)) : undefined;
+    const cpuRatio = cpu !== undefined && rounds.every((r) => r[baseline].cpuUsPerRequest !== undefined) ? median(rounds.map((r) => r[baseline].cpuUsPerRequest!)) / cpu : undefined;
+    const cpuText = cpu === undefined ? '' : `   CPU ${cpu.toFixed(0)} us/req (bare's / this: ${cpuRatio!.toFixed(2)})`;
+    return `  ${name.padEnd(44)} ${Math.round(rate).toString().padStart(7)} req/s   p50 ${p50.toFixed(1).padStart(5)} ms   p99 ${p99.toFixed(1).padStart(6)} ms   ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(' ')})${cpuText}   codes ${JSON.stringify(codes)} errors ${errors}`;
   });
 }
 
@@ -308,16 +335,16 @@ async function main() {
     // that on a shared machine each gets the same mix of quiet and busy moments; the ratio is the median of
     // the rounds' ratios (each taken against the bare window of the same round)
     const bare = await startChild('bare', {});
-    const servers: { name: string; port: number; child: ChildProcess }[] = [];
-    let probes: Probe[] = [];
+    // each product signs its own tokens (its own identity key): every server is asked with the probes of its own
+    const servers: { name: string; port: number; child: ChildProcess; probes: Probe[] }[] = [];
     for (const [name, level] of [['product, default settings (LOG_LEVEL unset)', undefined], ['product, LOG_LEVEL=error', 'error']] as const) {
       const product = await startChild('product', productEnv(level));
-      probes = product.probes!;
-      await sanity(product.port, probes);
-      servers.push({ name, port: product.port, child: product.child });
+      await sanity(product.port, product.probes!);
+      servers.push({ name, port: product.port, child: product.child, probes: product.probes! });
     }
-    servers.push({ name: 'bare Fastify, same answer', port: bare.port, child: bare.child });
-    const rounds = await alternate(servers, probes, true);
+    const probes = servers[0].probes;
+    servers.push({ name: 'bare Fastify, same answer', port: bare.port, child: bare.child, probes });
+    const rounds = await alternate(servers, true);
     lines.push(`forward-auth as a server (GET /v1/authz/forward, organization routes, scoped user tokens, about 10 % denied), ${CONNECTIONS} connections:`);
     lines.push(...summary(servers.map((x) => x.name), rounds, 'bare Fastify, same answer'));
     for (const x of servers.slice(1)) await stopChild(x.child);
@@ -348,10 +375,9 @@ async function main() {
     const names = ['nginx + auth_request + upstream', 'nginx proxy, no auth_request'];
     const nginxRounds = await alternate(
       [
-        { name: names[0], port: NGINX_PORT },
-        { name: names[1], port: NGINX_PORT + 1 },
+        { name: names[0], port: NGINX_PORT, probes: allowed },
+        { name: names[1], port: NGINX_PORT + 1, probes: allowed },
       ],
-      allowed,
       false,
     );
     for (const g of gateways) await g.stop();
