@@ -4,7 +4,7 @@ import { EventMetadata, EventStore, NewEvent, WrongExpectedRevisionError } from 
 
 /** what the batch needs of a repository once the append is decided (repositories of any aggregate type) */
 interface StagedRepository {
-  adopt(id: string, state: unknown, revision: number): void;
+  adopt(id: string, state: unknown, revision: number, token?: string): void;
   evict(id: string): void;
 }
 
@@ -78,7 +78,7 @@ export class AggregateBatch {
         })),
       );
       writes.forEach(([, s], i) => {
-        if (results[i].nextExpectedRevision === s.baseRevision + s.events.length) s.repository.adopt(s.id, s.state, results[i].nextExpectedRevision);
+        if (results[i].nextExpectedRevision === s.baseRevision + s.events.length) s.repository.adopt(s.id, s.state, results[i].nextExpectedRevision, results[i].token);
         else s.repository.evict(s.id); // a retried batch answered with the first results: read the stream again
       });
     } catch (error) {

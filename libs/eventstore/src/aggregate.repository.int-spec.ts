@@ -50,6 +50,8 @@ describe('aggregate repository', () => {
     // B's command must see 'two' (re-read), so adding it again is refused rather than duplicated
     await expect(repoB.handle('s', { type: 'Add', item: 'two' }, meta)).rejects.toMatchObject({ code: 'exists' });
     await repoB.handle('s', { type: 'Add', item: 'three' }, meta);
+    // another connection's append is seen by A's cache within 2 ms (data_version is read at most that often)
+    await new Promise((r) => setTimeout(r, 5));
     expect([...(await repoA.load('s')).state].sort()).toEqual(['one', 'three', 'two']);
     await storeA.close();
     await storeB.close();
@@ -73,6 +75,29 @@ describe('aggregate repository', () => {
     await storeB.close();
   });
 
+
+  it('keeps a cached fold across appends to other streams (per-stream tokens), and reads again after any change to its own', async () => {
+    const file = join(dir, 'stream-tokens.sqlite');
+    const store = new SqliteEventStore({ filename: file });
+    const other = new SqliteEventStore({ filename: file });
+    const repo = new AggregateRepository(store, setDecider, (id) => `set-${id}`);
+    await repo.handle('a', { type: 'Add', item: 'one' }, meta); // cached as of its own append: no read needed
+    const reads = jest.spyOn(store, 'readStream');
+    await repo.handle('b', { type: 'Add', item: 'x' }, meta);
+    await store.append('set-z', [{ type: 'Added', data: { item: 'direct' } }]);
+    await repo.load('a');
+    expect(reads.mock.calls.map(([stream]) => stream)).toEqual(['set-b']); // b was cold; a was not read again
+    // an append to a's stream that did not go through the repository (same process): read again
+    await store.append('set-a', [{ type: 'Added', data: { item: 'direct' } }], { expectedRevision: 0 });
+    expect([...(await repo.load('a')).state].sort()).toEqual(['direct', 'one']);
+    // another connection's append to a: seen too (data_version, within 2 ms)
+    await other.append('set-a', [{ type: 'Added', data: { item: 'from-other' } }], { expectedRevision: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect([...(await repo.load('a')).state].sort()).toEqual(['direct', 'from-other', 'one']);
+    expect(reads.mock.calls.filter(([stream]) => stream === 'set-a')).toHaveLength(2);
+    await store.close();
+    await other.close();
+  });
   it('answers a stale explicit expected revision with a conflict (If-Match style), without retrying', async () => {
     const store = new SqliteEventStore({ filename: ':memory:' });
     const repo = new AggregateRepository(store, setDecider, (id) => `set-${id}`);

@@ -68,7 +68,7 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
   /** current state and revision of one aggregate, up to date with its stream */
   async load(id: string): Promise<Cached<S>> {
     const stream = this.streamName(id);
-    const token = this.store.changeToken?.();
+    const token = this.store.streamChangeToken ? this.store.streamChangeToken(stream) : this.store.changeToken?.();
     let cached = this.cache.get(stream);
     if (cached) {
       this.cache.delete(stream);
@@ -181,6 +181,8 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
         }
         for (const event of events) current.state = this.decider.evolve(current.state, event);
         current.revision = result.nextExpectedRevision;
+        // current as of this append (the expected revision proved nobody appended in between)
+        current.token = result.token;
         this.remember(stream, current);
         await this.maybeSnapshot(stream, current);
         return { events, state: current.state, revision: current.revision, position: result.position };
@@ -196,10 +198,11 @@ export class AggregateRepository<C, E extends { type: string; data?: unknown }, 
 
   /**
    * take a state folded elsewhere (an AggregateBatch) as the cached one, once its events are durably
-   * appended up to `revision`; the next load still reads the stream's tail, so a stale adoption costs a read
+   * appended up to `revision`, with the stream's change token after that append (without one, the next load
+   * reads the tail)
    */
-  adopt(id: string, state: S, revision: number) {
-    this.remember(this.streamName(id), { state, revision });
+  adopt(id: string, state: S, revision: number, token?: string) {
+    this.remember(this.streamName(id), { state, revision, token });
   }
 
   /** forget a cached aggregate (tests, or after a rebuild) */

@@ -45,6 +45,8 @@ export interface AppendResult {
   nextExpectedRevision: number;
   /** global position of the last appended event */
   position: number;
+  /** the stream's change token right after this append (adapters with `streamChangeToken`) */
+  token?: string;
 }
 
 /** one stream's part of an `appendMany` */
@@ -112,6 +114,11 @@ export interface EventStore {
    * lets a cache skip re-reading a stream when nothing changed. Adapters that cannot tell omit it.
    */
   changeToken?(): string;
+  /**
+   * optional: like `changeToken`, for one stream: changes whenever that stream may have been appended to (by
+   * this process or another). A cache keyed by stream skips re-reading a stream others did not touch.
+   */
+  streamChangeToken?(streamName: string): string;
   close(): Promise<void>;
 }
 

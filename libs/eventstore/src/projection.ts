@@ -186,3 +186,25 @@ export class ProjectionRunner {
     return { events: done, position: this.position };
   }
 }
+
+/**
+ * A read model's query statements, prepared on first use (the runner has created the tables by then) and
+ * again if the database was reopened: what every read-model class holds instead of preparing per call.
+ */
+export class PreparedQueries<Q> {
+  private prepared: Q | null = null;
+  private preparedOn: Database.Database | null = null;
+
+  constructor(
+    private readonly readModels: ReadModelDatabase,
+    private readonly prepare: (db: Database.Database) => Q,
+  ) {}
+
+  get q(): Q {
+    if (this.prepared === null || this.preparedOn !== this.readModels.db) {
+      this.prepared = this.prepare(this.readModels.db);
+      this.preparedOn = this.readModels.db;
+    }
+    return this.prepared;
+  }
+}

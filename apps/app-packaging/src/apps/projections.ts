@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { projectionOf, ReadModelDatabase } from '@lib/eventstore';
+import { PreparedQueries, projectionOf, ReadModelDatabase } from '@lib/eventstore';
 import { READ_MODELS } from '@lib/service-kit';
 import { AppEvent } from './app.events';
 
@@ -82,17 +82,14 @@ const queries = (db: Database.Database) => ({
  */
 @Injectable()
 export class AppsReadModel {
-  private prepared: ReturnType<typeof queries> | null = null;
-  private preparedOn: Database.Database | null = null;
+  private readonly queries: PreparedQueries<ReturnType<typeof queries>>;
 
-  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModelDatabase) {}
+  constructor(@Inject(READ_MODELS) readModels: ReadModelDatabase) {
+    this.queries = new PreparedQueries(readModels, queries);
+  }
 
   private get q() {
-    if (!this.prepared || this.preparedOn !== this.readModels.db) {
-      this.prepared = queries(this.readModels.db);
-      this.preparedOn = this.readModels.db;
-    }
-    return this.prepared;
+    return this.queries.q;
   }
 
   /** the ids of an organization's apps, in id order */

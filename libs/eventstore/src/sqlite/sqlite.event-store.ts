@@ -30,6 +30,9 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
+/** how many recently appended streams keep their own change token (see streamChangeToken) */
+const STREAM_TOKENS_KEPT = 100_000;
+
 interface Row {
   position: number;
   id: string;
@@ -49,6 +52,12 @@ export class SqliteEventStore implements EventStore {
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
   private closed = false;
   private localAppends = 0;
+  /** the local append counter when each recently appended stream was last appended to (bounded, oldest out) */
+  private readonly streamAppends = new Map<string, number>();
+  /** the highest counter value dropped from streamAppends: a stream not in the map may have changed up to it */
+  private forgottenAppends = 0;
+  /** the streams the running transaction wrote to (a retried append writes nothing) */
+  private written: string[] = [];
   private readonly dataVersion: Database.Statement<[], { data_version: number }>;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -92,6 +101,31 @@ export class SqliteEventStore implements EventStore {
     return `${this.localAppends}:${this.otherWriters.version}`;
   }
 
+  /**
+   * One stream's token: the local append counter at its last local append (or, for a stream appended too long
+   * ago to be remembered, the highest counter forgotten since), plus data_version as in changeToken. Appends
+   * to other streams leave it as it is, so a cached fold stays valid while a consumer records into other
+   * aggregates. Conservative by construction: when in doubt the token changes and the cache reads the tail.
+   */
+  streamChangeToken(streamName: string): string {
+    this.changeToken(); // refreshes data_version (at most every 2 ms)
+    return `${this.streamAppends.get(streamName) ?? this.forgottenAppends}:${this.otherWriters.version}`;
+  }
+
+  private noteAppended(streams: string[]) {
+    if (streams.length === 0) return;
+    this.localAppends += 1;
+    for (const stream of streams) {
+      this.streamAppends.delete(stream);
+      this.streamAppends.set(stream, this.localAppends);
+    }
+    while (this.streamAppends.size > STREAM_TOKENS_KEPT) {
+      const [oldest, at] = this.streamAppends.entries().next().value as [string, number];
+      this.streamAppends.delete(oldest);
+      this.forgottenAppends = Math.max(this.forgottenAppends, at);
+    }
+  }
+
   private prepare() {
     return {
       revision: this.db.prepare<[string], { r: number | null }>('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
@@ -116,6 +150,7 @@ export class SqliteEventStore implements EventStore {
     const current = this.stmt.revision.get(streamName)?.r ?? null;
     const retried = this.retriedAppend(streamName, events);
     if (retried) return retried;
+    this.written.push(streamName);
     const ok =
       expected === 'any' ||
       (expected === 'no_stream' && current === null) ||
@@ -166,10 +201,11 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     if (events.length === 0) throw new Error('append needs at least one event');
     const tx = this.db.transaction(this.appendTx);
+    this.written = [];
     const result = tx.immediate(streamName, events, options.expectedRevision ?? 'any');
-    this.localAppends += 1;
+    this.noteAppended(this.written);
     this.appended.emit('appended', result.position);
-    return result;
+    return { ...result, token: this.streamChangeToken(streamName) };
   }
 
   async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
@@ -177,10 +213,11 @@ export class SqliteEventStore implements EventStore {
     assertAppendMany(appends);
     if (appends.length === 0) return [];
     const tx = this.db.transaction((list: StreamAppend[]) => list.map((a) => this.appendTx(a.streamName, a.events, a.expectedRevision ?? 'any')));
+    this.written = [];
     const results = tx.immediate(appends);
-    this.localAppends += 1;
+    this.noteAppended(this.written);
     this.appended.emit('appended', Math.max(...results.map((r) => r.position)));
-    return results;
+    return results.map((r, i) => ({ ...r, token: this.streamChangeToken(appends[i].streamName) }));
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

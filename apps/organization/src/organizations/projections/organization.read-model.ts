@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { DomainError, ReadModelDatabase } from '@lib/eventstore';
+import { DomainError, PreparedQueries, ReadModelDatabase } from '@lib/eventstore';
 import { READ_MODELS } from '@lib/service-kit';
 import { Role } from '@lib/contracts';
 
@@ -38,17 +38,14 @@ export function paginate<T>(rows: T[], limit: number, key: (row: T) => string): 
  */
 @Injectable()
 export class OrganizationReadModel {
-  private prepared: ReturnType<typeof prepare> | null = null;
-  private preparedOn: Database.Database | null = null;
+  private readonly queries: PreparedQueries<ReturnType<typeof prepare>>;
 
-  constructor(@Inject(READ_MODELS) private readonly readModels: ReadModelDatabase) {}
+  constructor(@Inject(READ_MODELS) readModels: ReadModelDatabase) {
+    this.queries = new PreparedQueries(readModels, prepare);
+  }
 
   private get q() {
-    if (!this.prepared || this.preparedOn !== this.readModels.db) {
-      this.prepared = prepare(this.readModels.db);
-      this.preparedOn = this.readModels.db;
-    }
-    return this.prepared;
+    return this.queries.q;
   }
 
   listOrganizations(cursor: string | undefined, limit: number): Page<OrganizationRow> {
