@@ -13,8 +13,12 @@
  *      upstream for app-packaging, requests to /v1/organizations/{id}/apps. Same client, one run.
  *
  *   npm run bench:forward-auth
- *   Environment: BENCH_ORGS=2000 BENCH_MEMBERS_PER_ORG=10 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50
+ *   Environment: BENCH_ORGS=2000 BENCH_MEMBERS_PER_ORG=10 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3
  *                BENCH_NGINX_PORT=58095 (and +1)  BENCH_UPSTREAM_PORT=58180
+ *
+ *   BENCH_PROFILE=1: instead, one window of the product with its default settings under the V8 CPU profiler
+ *   (started and stopped in the product's child around the window only), then the profile's summary
+ *   (bench/cpu-profile.ts)
  *
  * Prints figures and ratios; asserts no timings. Needs nginx (/usr/sbin/nginx or NGINX_BIN) for part 2.
  */
@@ -31,6 +35,7 @@ import { sortableId } from '@lib/platform';
 import { OrganizationEvent, organizationStream } from '../apps/organization/src/organizations/organization.events';
 import { mainConf, renderGateway } from '../test/deploy/support/gateway-nginx';
 import { startNginx } from '../test/support/real-nginx';
+import { summarizeCpuProfile } from './cpu-profile';
 
 interface Histogram {
   average: number;
@@ -43,6 +48,8 @@ interface Result {
   errors: number;
   non2xx: number;
   statusCodeStats?: Record<string, { count: number }>;
+  /** set by alternate(): the server process's CPU µs per request in this window */
+  cpuUsPerRequest?: number;
 }
 interface Request {
   method?: string;
@@ -62,6 +69,7 @@ const MEMBERS_PER_ORG = env('BENCH_MEMBERS_PER_ORG', 10);
 const DURATION = env('BENCH_DURATION', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
+const ROUNDS = env('BENCH_ROUNDS', 3);
 const NGINX_PORT = env('BENCH_NGINX_PORT', 58095);
 const UPSTREAM_PORT = env('BENCH_UPSTREAM_PORT', 58180);
 const PATH = '/v1/authz/forward';
@@ -109,8 +117,28 @@ async function serveProduct() {
   }
   const address = s.app.getHttpServer().address();
   process.send!({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0, probes } satisfies ChildMessage);
-  process.on('message', (m: { type: string }) => {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  let profileFile = '';
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  process.on('message', (m: { type: string; file?: string }) => {
     if (m.type === 'stop') void s.app.close().then(() => process.exit(0));
+    if (m.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
+    if (m.type === 'profile-start') {
+      // only the measured window: not the start-up (ts-node compiling) or the catch-up of the seeded log
+      session.connect();
+      profileFile = m.file!;
+      void post('Profiler.enable')
+        .then(() => post('Profiler.start'))
+        .then(() => process.send!({ type: 'profiling' }));
+    }
+    if (m.type === 'profile-stop') {
+      void post('Profiler.stop').then((result) => {
+        writeFileSync(profileFile, JSON.stringify((result as { profile: unknown }).profile));
+        process.send!({ type: 'profiled' });
+      });
+    }
   });
 }
 
@@ -124,6 +152,7 @@ async function serveBare() {
   process.send!({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 } satisfies ChildMessage);
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') void app.close().then(() => process.exit(0));
+    if (m.type === 'cpu') process.send!({ type: 'cpu', usage: process.cpuUsage() });
   });
 }
 
@@ -172,13 +201,14 @@ async function stopChild(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-function load(port: number, probes: Probe[], seconds: number, forward: boolean): Promise<Result> {
+/** `seconds` of load, or with `amount`, exactly that many requests (every probe once: a token's first use) */
+function load(port: number, probes: Probe[], seconds: number, forward: boolean, amount?: number): Promise<Result> {
   let next = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     pipelining: 1,
-    duration: seconds,
+    ...(amount ? { amount } : { duration: seconds }),
     requests: [
       {
         method: 'GET',
@@ -207,9 +237,62 @@ const row = (name: string, r: Result) =>
     .toFixed(1)
     .padStart(5)} ms   codes ${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])))} errors ${r.errors}`;
 
-async function measure(port: number, probes: Probe[], forward: boolean) {
-  await load(port, probes, WARMUP, forward);
-  return load(port, probes, DURATION, forward);
+/** one warm-up per server, then ROUNDS rounds of one window per server, the order rotating each round */
+/** the server child's CPU time (user + system, µs) so far */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string; usage?: NodeJS.CpuUsage }) => {
+      if (m.type !== 'cpu') return;
+      child.off('message', on);
+      resolve(m.usage!.user + m.usage!.system);
+    };
+    child.on('message', on);
+    child.send({ type: 'cpu' });
+  });
+}
+
+async function alternate(servers: { name: string; port: number; probes: Probe[]; child?: ChildProcess }[], forward: boolean) {
+  // every token once first: a gateway's client sends its token for its whole lifetime (15 min), so in steady
+  // state almost every check is of a token seen before; the windows then measure that, not 2,000 first uses
+  for (const x of servers) await load(x.port, x.probes, 0, forward, x.probes.length);
+  for (const x of servers) await load(x.port, x.probes, WARMUP, forward);
+  const rounds: Record<string, Result>[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const round: Record<string, Result> = {};
+    for (let k = 0; k < servers.length; k++) {
+      const x = servers[(i + k) % servers.length];
+      const cpuBefore = x.child ? await cpuOf(x.child) : 0;
+      round[x.name] = await load(x.port, x.probes, DURATION, forward);
+      // CPU time per answered request in the server's own process: what the load on the machine changes least
+      if (x.child) round[x.name].cpuUsPerRequest = ((await cpuOf(x.child)) - cpuBefore) / Math.max(1, round[x.name].requests.total);
+      log(`round ${i + 1}/${ROUNDS} ${row(x.name, round[x.name])}${x.child ? `   CPU ${round[x.name].cpuUsPerRequest!.toFixed(0)} us/req` : ''}`);
+    }
+    rounds.push(round);
+  }
+  return rounds;
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** medians over the rounds: rate, p50, p99, and the ratio to the baseline's window of the same round */
+function summary(names: string[], rounds: Record<string, Result>[], baseline: string) {
+  return names.map((name) => {
+    const rate = median(rounds.map((r) => r[name].requests.average));
+    const p50 = median(rounds.map((r) => r[name].latency.p50));
+    const p99 = median(rounds.map((r) => r[name].latency.p99));
+    const ratios = rounds.map((r) => r[name].requests.average / r[baseline].requests.average);
+    const codes: Record<string, number> = {};
+    for (const r of rounds) for (const [k, v] of Object.entries(r[name].statusCodeStats ?? {})) codes[k] = (codes[k] ?? 0) + v.count;
+    const errors = rounds.reduce((n, r) => n + r[name].errors, 0);
+    const cpu = rounds.every((r) => r[name].cpuUsPerRequest !== undefined) ? median(rounds.map((r) => r[name].cpuUsPerRequest!)) : undefined;
+    const cpuRatio = cpu !== undefined && rounds.every((r) => r[baseline].cpuUsPerRequest !== undefined) ? median(rounds.map((r) => r[baseline].cpuUsPerRequest!)) / cpu : undefined;
+    const cpuText = cpu === undefined ? '' : `   CPU ${cpu.toFixed(0)} us/req (bare's / this: ${cpuRatio!.toFixed(2)})`;
+    return `  ${name.padEnd(44)} ${Math.round(rate).toString().padStart(7)} req/s   p50 ${p50.toFixed(1).padStart(5)} ms   p99 ${p99.toFixed(1).padStart(6)} ms   ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(' ')})${cpuText}   codes ${JSON.stringify(codes)} errors ${errors}`;
+  });
 }
 
 async function main() {
@@ -227,28 +310,47 @@ async function main() {
     return { ...common, BENCH_DATA_DIR: dir, ...(level ? { BENCH_LOG_LEVEL: level } : {}) };
   };
   const lines: string[] = [];
+  if (process.env.BENCH_PROFILE === '1') {
+    const file = join(mkdtempSync(join(tmpdir(), 'ocp-fwd-prof-')), 'forward-auth.cpuprofile');
+    const product = await startChild('product', productEnv());
+    await sanity(product.port, product.probes!);
+    await load(product.port, product.probes!, WARMUP, true);
+    const next = () => new Promise((r) => product.child.once('message', r));
+    const started = next();
+    product.child.send({ type: 'profile-start', file });
+    await started;
+    const r = await load(product.port, product.probes!, DURATION, true);
+    const written = next();
+    product.child.send({ type: 'profile-stop' });
+    await written;
+    await stopChild(product.child);
+    console.log(`${row('product, default settings, profiled', r)}\nprofile: ${file}`);
+    console.log(summarizeCpuProfile(file, { top: 30, perRequests: r.requests.total }));
+    for (const d of [seededDir, ...dataDirs]) rmSync(d, { recursive: true, force: true });
+    return;
+  }
   try {
     // ---------------------------------------------------------------- 1. forward-auth vs bare Fastify
+    // all three servers up at once, measured in alternating windows (ROUNDS rounds, the order rotating), so
+    // that on a shared machine each gets the same mix of quiet and busy moments; the ratio is the median of
+    // the rounds' ratios (each taken against the bare window of the same round)
     const bare = await startChild('bare', {});
-    const results: Record<string, Result> = {};
-    let probes: Probe[] = [];
+    // each product signs its own tokens (its own identity key): every server is asked with the probes of its own
+    const servers: { name: string; port: number; child: ChildProcess; probes: Probe[] }[] = [];
     for (const [name, level] of [['product, default settings (LOG_LEVEL unset)', undefined], ['product, LOG_LEVEL=error', 'error']] as const) {
       const product = await startChild('product', productEnv(level));
-      probes = product.probes!;
-      await sanity(product.port, probes);
-      results[name] = await measure(product.port, probes, true);
-      log(row(name, results[name]));
-      await stopChild(product.child);
+      await sanity(product.port, product.probes!);
+      servers.push({ name, port: product.port, child: product.child, probes: product.probes! });
     }
-    results['bare Fastify, same answer'] = await measure(bare.port, probes, true);
-    log(row('bare Fastify, same answer', results['bare Fastify, same answer']));
-    await stopChild(bare.child);
-    const bareRate = results['bare Fastify, same answer'].requests.average;
-    lines.push('forward-auth as a server (GET /v1/authz/forward, organization routes, scoped user tokens, about 10 % denied):');
-    for (const [name, r] of Object.entries(results)) lines.push(`  ${row(name, r)}   ratio ${(r.requests.average / bareRate).toFixed(2)}`);
+    const probes = servers[0].probes;
+    servers.push({ name: 'bare Fastify, same answer', port: bare.port, child: bare.child, probes });
+    const rounds = await alternate(servers, true);
+    lines.push(`forward-auth as a server (GET /v1/authz/forward, organization routes, scoped user tokens, about 10 % denied), ${CONNECTIONS} connections:`);
+    lines.push(...summary(servers.map((x) => x.name), rounds, 'bare Fastify, same answer'));
+    for (const x of servers.slice(1)) await stopChild(x.child);
 
     // ---------------------------------------------------------------- 2. through the real nginx
-    const product = await startChild('product', productEnv());
+    const product = servers[0];
     const upstream = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"items":[]}');
@@ -267,22 +369,27 @@ async function main() {
       await startNginx(mainConf(withAuth, join(prefix, 'auth'), { accessLog: false }), { prefix: join(prefix, 'auth') }),
       await startNginx(mainConf(withoutAuth, join(prefix, 'plain'), { accessLog: false }), { prefix: join(prefix, 'plain') }),
     ];
-    const allowed = product.probes!.filter((p) => p.uri.endsWith('/members') && p.status === 200);
+    const allowed = probes.filter((p) => p.uri.endsWith('/members') && p.status === 200);
     const check = await fetch(`http://127.0.0.1:${NGINX_PORT}${allowed[0].uri.replace(/\/members$/, '/apps')}`, { headers: { authorization: `Bearer ${allowed[0].token}` } });
     if (check.status !== 200) throw new Error(`nginx sanity: ${check.status}`);
-    const nginxAuth = await measure(NGINX_PORT, allowed, false);
-    const nginxPlain = await measure(NGINX_PORT + 1, allowed, false);
+    const names = ['nginx + auth_request + upstream', 'nginx proxy, no auth_request'];
+    const nginxRounds = await alternate(
+      [
+        { name: names[0], port: NGINX_PORT, probes: allowed },
+        { name: names[1], port: NGINX_PORT + 1, probes: allowed },
+      ],
+      false,
+    );
     for (const g of gateways) await g.stop();
     await new Promise((r) => upstream.close(r));
     await stopChild(product.child);
     rmSync(prefix, { recursive: true, force: true });
-    lines.push('through the real nginx (GET /v1/organizations/{id}/apps, allowed tokens, Node upstream):');
-    lines.push(`  ${row('nginx + auth_request + upstream', nginxAuth)}   ratio ${(nginxAuth.requests.average / nginxPlain.requests.average).toFixed(2)}`);
-    lines.push(`  ${row('nginx proxy, no auth_request', nginxPlain)}`);
+    lines.push(`through the real nginx (GET /v1/organizations/{id}/apps, allowed tokens, Node upstream), ${CONNECTIONS} connections:`);
+    lines.push(...summary(names, nginxRounds, names[1]));
   } finally {
     for (const d of [seededDir, ...dataDirs]) rmSync(d, { recursive: true, force: true });
   }
-  console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${CONNECTIONS} connections, ${DURATION} s windows after ${WARMUP} s warm-up`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s windows (alternating) after ${WARMUP} s warm-up`);
   for (const l of lines) console.log(l);
 }
 

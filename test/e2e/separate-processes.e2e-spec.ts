@@ -179,6 +179,25 @@ describe('three services in separate processes over Kafka and S3', () => {
     expect((await call(P, 'PUT', `/v1/organizations/${orgB}/apps/${imported.id}/bindings`, { token: bob, body: { useSuggestions: true } })).status).toBe(200);
     expect((await call(P, 'POST', `/v1/organizations/${orgB}/apps/${imported.id}/publish`, { token: bob })).body.status).toBe('published');
 
+    // an organization API key (made at organization) works at app-packaging, which learned it over Kafka
+    // (organization.api-keys.v1): its own organization's apps only, audited as the key, stopped by a revocation
+    const apiKey = (await call(O, 'POST', `/v1/organizations/${orgA}/api-keys`, { token: ada, body: { name: 'CI', role: 'Developer' } })).body;
+    expect(apiKey.key).toMatch(/^ok_/);
+    const listedByKey = await eventually(async () => {
+      const res = await call(P, 'GET', `/v1/organizations/${orgA}/apps`, { token: apiKey.key });
+      expect(res.status).toBe(200);
+      return res.body.items.map((a: { id: string }) => a.id);
+    });
+    expect(listedByKey).toContain(appA);
+    expect((await call(P, 'POST', `/v1/organizations/${orgA}/apps/${appA}/exports`, { token: apiKey.key })).status).toBe(201);
+    expect((await call(P, 'GET', `/v1/organizations/${orgB}/apps`, { token: apiKey.key })).status).toBe(403);
+    await eventually(async () => {
+      const audit = await call(O, 'GET', `/v1/organizations/${orgA}/audit`, { token: ada });
+      expect(audit.body.items.map((e: { action: string; actor: string }) => `${e.action} ${e.actor}`)).toContain(`app.exported key:${apiKey.id}`);
+    });
+    expect((await call(O, 'DELETE', `/v1/organizations/${orgA}/api-keys/${apiKey.id}`, { token: ada })).status).toBe(200);
+    await eventually(async () => expect((await call(P, 'GET', `/v1/organizations/${orgA}/apps`, { token: apiKey.key })).status).toBe(401));
+
     // SIGKILL organization in the middle of a stream of invitations, restart it
     const acknowledged: string[] = [];
     let stop = false;
@@ -220,7 +239,7 @@ describe('three services in separate processes over Kafka and S3', () => {
 
     // no secret, password or token in any log line of the whole run
     const everything = services.map((s) => s.output).join('\n');
-    for (const secret of [PASSWORD, 'top-secret', OPERATOR_TOKEN, MASTER_KEY, ada, cy, bob, cySession.refreshToken, 'eyJhbGciOi']) {
+    for (const secret of [PASSWORD, 'top-secret', OPERATOR_TOKEN, MASTER_KEY, ada, cy, bob, cySession.refreshToken, 'eyJhbGciOi', apiKey.key.split('.')[1]]) {
       expect(everything.includes(secret) ? `a log contains ${secret.slice(0, 12)}…` : 'clean').toBe('clean');
     }
     expect(everything.split('\n').filter((l) => l.startsWith('{')).length).toBeGreaterThan(50);

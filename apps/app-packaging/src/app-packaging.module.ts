@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AUTH_CONFIG, authConfig, AuthGuard, ORGANIZATION_ACCESS, OrganizationAccess, OrgPermissionGuard, regionalVerifier } from '@lib/auth';
-import { ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
+import { ORGANIZATION_API_KEYS_TOPIC, ORGANIZATION_EVENTS_TOPIC } from '@lib/contracts';
 import { consumer, EventSourcedServiceModule, OPERATOR_TOKEN, SERVICE_CONFIG, ServiceDependencies } from '@lib/service-kit';
 import { PackagingConfig } from './config';
 import { AppsService } from './apps/apps.service';
@@ -16,6 +16,9 @@ import { packageKeysProvider } from './packages/package-keys';
 import { PackageKeysController } from './packages/package-keys.controller';
 import { AppImportService } from './apps/app-import.service';
 import { AppKeyRepository } from './apps/app-key';
+import { ApiKeyEventsConsumer, parseApiKeyMessage } from './api-keys/api-keys.consumer';
+import { KnownApiKeyRepository } from './api-keys/known-api-key.repository';
+import { KnownApiKeyResolver } from './api-keys/api-key.resolver';
 
 /** apps, their bindings to organization resources, package export and import */
 @Module({})
@@ -28,12 +31,18 @@ export class AppPackagingModule {
         controllers: [AppsController, PackageKeysController],
         projections: [appsProjection],
         integration: toIntegrationMessage,
-        consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
+        consumers: [
+          consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer }),
+          consumer({ topic: ORGANIZATION_API_KEYS_TOPIC, group: 'app-packaging-api-keys', parse: parseApiKeyMessage, handler: ApiKeyEventsConsumer }),
+        ],
         providers: [
           {
             provide: AUTH_CONFIG,
-            inject: [SERVICE_CONFIG, OPERATOR_TOKEN],
-            useFactory: (config: PackagingConfig, token: string) => authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
+            inject: [SERVICE_CONFIG, OPERATOR_TOKEN, KnownApiKeyResolver],
+            useFactory: (config: PackagingConfig, token: string, apiKeys: KnownApiKeyResolver) => ({
+              ...authConfig(config, token, regionalVerifier({ jwksUrl: config.JWKS_URL }, config)),
+              apiKeys, // organization API keys, from app-packaging's own copy (api-keys/)
+            }),
           },
           packageStorageProvider,
           PackageStorageLifecycle,
@@ -54,6 +63,9 @@ export class AppPackagingModule {
           AppImportService,
           ResourceReleaseService,
           OrganizationEventsConsumer,
+          KnownApiKeyRepository,
+          KnownApiKeyResolver,
+          ApiKeyEventsConsumer,
         ],
       },
       deps,

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { bootstrapService } from '@lib/service-kit';
 import { AppPackagingModule } from './app-packaging.module';
 import { loadPackagingConfig } from './config';
-import { SERVICE_REQUIRED_ENV, SERVICE_TOPICS } from './service';
+import { PACKAGING_TOPICS, SERVICE_REQUIRED_ENV } from './service';
 
 bootstrapService({
   name: 'app-packaging',
   defaultPort: 3003,
   requiredEnv: SERVICE_REQUIRED_ENV,
-  topics: SERVICE_TOPICS,
+  topics: PACKAGING_TOPICS,
   loadConfig: loadPackagingConfig,
   module: AppPackagingModule,
   zipBodyLimit: (config) => config.PACKAGE_MAX_BYTES,

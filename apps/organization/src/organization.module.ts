@@ -32,6 +32,7 @@ import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeyRepository } from './api-keys/api-key.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { apiKeysProjection } from './api-keys/api-keys.read-model';
+import { toApiKeyIntegrationMessage } from './api-keys/api-key.integration';
 
 registerOpenApiPaths(authzCheckOpenApi);
 registerOpenApiPaths(forwardAuthOpenApi);
@@ -70,7 +71,8 @@ export class OrganizationModule {
           ApiKeysController,
         ],
         projections: [...organizationProjections, auditProjection, apiKeysProjection],
-        integration: toIntegrationMessage,
+        // organization's own streams on organization.events.v1, API keys on organization.api-keys.v1
+        integration: (event) => toIntegrationMessage(event) ?? toApiKeyIntegrationMessage(event),
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
         providers: [
           {

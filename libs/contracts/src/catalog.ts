@@ -3,6 +3,7 @@ import { IDENTITY_EVENTS_TOPIC, identityEventSchemas } from './identity.events.v
 import { ORGANIZATION_EVENTS_TOPIC, organizationEventSchemas } from './organization.events.v1';
 import { PACKAGING_EVENTS_TOPIC, packagingEventSchemas } from './packaging.events.v1';
 import { AUDIT_INGEST_TOPIC, auditIngestSchemas } from './audit.ingest.v1';
+import { apiKeyEventSchemas, ORGANIZATION_API_KEYS_TOPIC } from './organization.api-keys.v1';
 
 /**
  * Every topic of the platform, who writes it and what it carries. The AsyncAPI document, the compatibility
@@ -60,6 +61,16 @@ export const TOPIC_CATALOG: readonly CatalogTopic[] = [
     description:
       'Internal services publish organization-scoped audit events; the organization service records each once (by ce_source and ce_id) in the organization\'s audit trail, attributed to ce_source. Invalid records and organizations of another region go to the dead-letter topic with the reason.',
     schemas: auditIngestSchemas,
+  },
+  {
+    topic: ORGANIZATION_API_KEYS_TOPIC,
+    producer: 'organization',
+    direction: 'publish',
+    format: 'envelope',
+    key: 'the organization id',
+    description:
+      'Internal: organization API keys for the services that accept them (app-packaging): organization, role and the SHA-256 of the 256-bit secret (never the secret), and revocations. Not for webhooks or other subscribers.',
+    schemas: apiKeyEventSchemas,
   },
 ];
 

@@ -8,3 +8,4 @@ export * from './cloudevents';
 export * from './catalog';
 export * from './asyncapi';
 export * from './audit.ingest.v1';
+export * from './organization.api-keys.v1';

@@ -67,7 +67,7 @@ export class ServiceLifecycle implements OnModuleInit, OnApplicationBootstrap, O
         await consumeBatches({
           bus: this.bus,
           topic: c.topic,
-          group: name,
+          group: c.group ?? name,
           parse: c.parse,
           handleBatch: (items) => handleBatch(items.map((i) => i.value)),
           onDeadLetter: deadLetterLogger(name, c.topic),
@@ -77,7 +77,7 @@ export class ServiceLifecycle implements OnModuleInit, OnApplicationBootstrap, O
       await consume({
         bus: this.bus,
         topic: c.topic,
-        group: name,
+        group: c.group ?? name,
         parse: c.parse,
         handle: observedHandler(name, c.topic, (event) => handler.handle(event)),
         onDeadLetter: deadLetterLogger(name, c.topic),

@@ -29,6 +29,11 @@ export interface IntegrationEventHandler<E> {
 
 export interface ConsumerDescription<E extends { id: string; type: string; occurredAt: string; correlationId?: string }> {
   topic: string;
+  /**
+   * the consumer group; default: the service's name. A service's second topic needs a group of its own:
+   * kafkajs members of one group must subscribe to the same topics (else some partitions are never read).
+   */
+  group?: string;
   parse: (message: BusMessage) => ParseResult<E>;
   /** a provider of the service (declared in its `providers`) */
   handler: abstract new (...args: never[]) => IntegrationEventHandler<E>;

@@ -15,7 +15,7 @@ import { AppCommand, ImportSettings } from './app.decider';
 import { AppKeyRepository, appKeyId, createWithKey } from './app-key';
 import { AppRepository } from './app.repository';
 import { ImportOrigin } from './app.events';
-import { AppsService } from './apps.service';
+import { actorOf, AppsService } from './apps.service';
 import { proposePlan } from './binding-plan';
 import { DeploymentSettings, resolveSettingsBindings } from './deployment-settings';
 import { AppsReadModel } from './projections';
@@ -178,7 +178,7 @@ export class AppImportService {
     }
     const appId = `app-${sortableId()}`;
     const command: AppCommand = { type: 'ImportApp', appId, appKey, organizationId, name: manifest.app.name, definition: pkg.definition, requirements, plan, origin, apply };
-    const metadata = { at: new Date().toISOString(), actor: principal.kind === 'user' ? principal.userId : principal.kind, organizationId };
+    const metadata = { at: new Date().toISOString(), actor: actorOf(principal), organizationId };
     const holder = await createWithKey(this.store, this.appKeys, { organizationId, appKey }, this.appRepository, appId, command, metadata);
     if (holder !== appId) throw await this.upgradePossible(organizationId, holder);
     await this.projections.waitFor(await this.store.headPosition(), 10_000);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DomainError, EventMetadata, ProjectionRunner } from '@lib/eventstore';
-import { assertRoleGrants, Permission, Principal } from '@lib/auth';
+import { assertRoleGrants, credentialName, Permission, Principal } from '@lib/auth';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { ObjectStorage } from '@lib/object-storage';
 import { PROJECTIONS, SERVICE_CONFIG } from '@lib/service-kit';
@@ -17,6 +17,13 @@ import { currentPlan, suggestedBindings } from './binding-plan';
 import { appInputProblems } from './app-rules';
 import { buildPackageStream } from '../packages/package-format';
 import { OrgDirectoryState } from '../directory/org-directory.decider';
+
+/** who acted, as the events and the organization's audit trail name them: a user, `key:<keyId>` for an API key, or the credential kind */
+export function actorOf(principal: Principal): string {
+  if (principal.kind === 'user') return principal.userId;
+  if (principal.kind === 'apiKey') return credentialName(principal);
+  return principal.kind;
+}
 
 @Injectable()
 export class AppsService {
@@ -37,10 +44,15 @@ export class AppsService {
   /** the organization as app-packaging knows it, after checking the caller's current role */
   async authorize(organizationId: string, principal: Principal, permission: Permission, change: boolean): Promise<OrgDirectoryState> {
     assertServedHere(organizationId, this.region);
+    if (principal.kind === 'apiKey' && principal.organizationId !== organizationId) {
+      throw new DomainError('forbidden', `this API key acts in its own organization only (${permission} is needed)`, 'api-key-other-organization', { permission });
+    }
     assertTokenScoped(principal, organizationId);
     const { state } = await this.directory.load(organizationId);
     if (!state.known) throw new DomainError('not_found', 'organization not found', 'organization-not-found');
     if (principal.kind === 'user') assertRoleGrants(state.members.get(principal.userId), permission);
+    // an organization API key acts with its own role (Developer or Agent), like a member of its organization
+    else if (principal.kind === 'apiKey') assertRoleGrants(principal.role, permission);
     else if (change) {
       throw new DomainError('forbidden', 'apps are changed by the organization\'s members', 'members-only');
     }
@@ -57,7 +69,7 @@ export class AppsService {
   }
 
   private metadata(principal: Principal, organizationId: string): EventMetadata & { at: string } {
-    return { at: new Date().toISOString(), actor: principal.kind === 'user' ? principal.userId : principal.kind, organizationId };
+    return { at: new Date().toISOString(), actor: actorOf(principal), organizationId };
   }
 
   async handle(appId: string, command: AppCommand, principal: Principal, organizationId: string) {
@@ -187,7 +199,7 @@ export class AppsService {
   async export(organizationId: string, appId: string, principal: Principal) {
     const directory = await this.authorize(organizationId, principal, 'apps.export', true);
     const app = await this.app(organizationId, appId);
-    const exportedBy = principal.kind === 'user' ? principal.userId : principal.kind;
+    const exportedBy = actorOf(principal);
     const zip = buildPackageStream({
       manifest: {
         app: { name: app.name, version: app.version, key: app.appKey },

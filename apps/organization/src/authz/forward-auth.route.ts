@@ -1,14 +1,16 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Counter } from 'prom-client';
 import { AUTH_CONFIG, AuthConfig, RouteMatcher, RouteRule } from '@lib/auth';
 import { Region } from '@lib/contracts';
-import { logger, logAccessAtDebug, metrics } from '@lib/platform';
+import { GracefulDrain, logger, logAccessAtDebug, metrics } from '@lib/platform';
 import { SERVICE_CONFIG } from '@lib/service-kit';
 import { OrganizationConfig } from '../config';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { AUTHZ_CHECK_PATH } from './authz.route';
 import { FORWARD_AUTH_PATH, ForwardAuthorizer, ForwardDecision } from './forward-auth';
+import { answerOf, FORWARD_METHODS, installForwardAuthFastPath } from './forward-auth.fast-path';
 import generatedRoutes from './route-table.generated.json';
 
 /** routes registered on Fastify directly, outside Nest's controllers (so not in their metadata) */
@@ -41,18 +43,17 @@ interface RouteReply {
   send(payload?: unknown): unknown;
 }
 
-const FORWARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
 /**
  * The gateway's hot path, on Fastify directly like /v1/authz/check. Denials are logged (info, with the
  * reason and who asked); allowed answers only at debug: every one is counted in
  * authz_forward_decisions_total, and the upstream's access log records the request itself.
  */
 export function registerForwardAuthRoute(
-  fastify: { route(options: Record<string, unknown>): unknown },
+  fastify: { route(options: Record<string, unknown>): unknown; server?: Server },
   organizations: OrganizationsService,
   auth: AuthConfig,
   region: Region,
+  draining: () => boolean = () => false,
 ) {
   const authorizer = new ForwardAuthorizer(
     new RouteMatcher(ROUTE_TABLE),
@@ -64,16 +65,20 @@ export function registerForwardAuthRoute(
   const handler = async (request: RouteRequest, reply: RouteReply) => {
     const decision = await authorizer.decide(request);
     record(decision, log);
-    reply.status(decision.status);
-    for (const [name, value] of Object.entries(decision.headers)) reply.header(name, value);
-    if (!decision.problem) return reply.send('');
-    return reply.header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(decision.problem));
+    const answer = answerOf(decision);
+    reply.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+    return reply.send(answer.body);
   };
   for (const url of [FORWARD_AUTH_PATH, `${FORWARD_AUTH_PATH}/*`]) {
     fastify.route({ method: FORWARD_METHODS, url, handler, bodyLimit: 1024 });
     logAccessAtDebug(url, 500); // a denial has its own line below, with the reason and the subject
   }
   logAccessAtDebug(AUTHZ_CHECK_PATH);
+  // gateways' requests (no body) over real sockets: the same authorizer, ahead of Fastify's hooks
+  if (fastify.server) {
+    installForwardAuthFastPath(fastify.server, (request) => authorizer.decide(request), (decision, requestId) => record(decision, log, requestId), draining);
+  }
   return authorizer;
 }
 
@@ -85,17 +90,20 @@ export class ForwardAuthRoute implements OnModuleInit {
     private readonly organizations: OrganizationsService,
     @Inject(AUTH_CONFIG) private readonly auth: AuthConfig,
     @Inject(SERVICE_CONFIG) private readonly config: OrganizationConfig,
+    @Optional() private readonly drain?: GracefulDrain,
   ) {}
 
   onModuleInit() {
-    registerForwardAuthRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth, this.config.REGION);
+    const draining = () => this.drain?.isDraining ?? false;
+    registerForwardAuthRoute(this.adapterHost.httpAdapter.getInstance(), this.organizations, this.auth, this.config.REGION, draining);
   }
 }
 
-function record(decision: ForwardDecision, log: ReturnType<typeof logger>) {
+function record(decision: ForwardDecision, log: ReturnType<typeof logger>, requestId?: string) {
   const allowed = decision.status === 200;
   decisions.labels(allowed ? 'allowed' : 'denied', decision.reason).inc();
-  const fields = { reason: decision.reason, method: decision.method, path: decision.path, subject: decision.subject, status: decision.status };
+  if (allowed && !log.isLevelEnabled('debug')) return;
+  const fields = { reason: decision.reason, method: decision.method, path: decision.path, subject: decision.subject, status: decision.status, ...(requestId ? { requestId } : {}) };
   if (allowed) log.debug(fields, 'forward-auth allowed');
   else log.info(fields, 'forward-auth denied');
 }

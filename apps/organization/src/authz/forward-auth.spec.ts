@@ -58,6 +58,22 @@ describe('ForwardAuthorizer', () => {
     expect(g.verifications()).toBe(2);
   });
 
+  it('keeps the tokens in use when the cache is full (least recently used evicted first)', async () => {
+    const roles = new Map([['usr-hot', 'Developer' as const]]);
+    const f = authorizer(roles, () => Math.floor(Date.now() / 1000) + 900);
+    await f.decide('good-usr-hot');
+    // 10,000 other tokens pass by (the cache holds 10,000), the hot one asked about in between
+    for (let i = 0; i < 10_000; i++) {
+      await f.decide(`good-usr-${i}`);
+      if (i % 1000 === 0) await f.decide('good-usr-hot');
+    }
+    const before = f.verifications();
+    expect((await f.decide('good-usr-hot')).status).toBe(200);
+    expect(f.verifications()).toBe(before);
+    await f.decide('good-usr-0'); // the oldest unused one was evicted: verified again
+    expect(f.verifications()).toBe(before + 1);
+  });
+
   it('does not cache a failed verification', async () => {
     const f = authorizer(new Map(), () => Math.floor(Date.now() / 1000) + 900);
     expect((await f.decide('forged')).status).toBe(401);

@@ -106,11 +106,12 @@ export class ForwardAuthorizer {
       }
       return { status: 200, reason: 'credential', headers: { 'x-auth-kind': credential, 'x-region': this.region }, method, path, subject: credential };
     }
-    if (match[1].startsWith(API_KEY_PREFIX)) return { ...(await this.apiKey(match[1], rule, organizationId, instance)), method, path };
-    if (isServiceTokenShape(match[1])) return { ...(await this.service(match[1], rule, instance)), method, path };
-    let claims: AccessTokenClaims;
+    // a user token verified moments ago (a gateway asks about the same token on each of its client's requests)
+    let claims = this.cachedClaims(match[1]);
+    if (!claims && match[1].startsWith(API_KEY_PREFIX)) return { ...(await this.apiKey(match[1], rule, organizationId, instance)), method, path };
+    if (!claims && isServiceTokenShape(match[1])) return { ...(await this.service(match[1], rule, instance)), method, path };
     try {
-      claims = await this.verified(match[1]);
+      claims ??= await this.verified(match[1]);
     } catch {
       return {
         ...this.deny(401, 'invalid-token', 'the access token is invalid or expired', instance, {
@@ -222,10 +223,24 @@ export class ForwardAuthorizer {
    */
   private readonly verifiedTokens = new Map<string, { claims: AccessTokenClaims; until: number }>();
 
-  private async verified(token: string): Promise<AccessTokenClaims> {
-    const now = Date.now();
+  /** a user token's claims from the cache, or undefined (never cached, expired, or evicted) */
+  private cachedClaims(token: string): AccessTokenClaims | undefined {
     const hit = this.verifiedTokens.get(token);
-    if (hit && hit.until > now) return hit.claims;
+    if (!hit) return undefined;
+    if (hit.until <= Date.now()) {
+      this.verifiedTokens.delete(token);
+      return undefined;
+    }
+    // least recently used first: a token in use stays, one no client sends any more is evicted first
+    this.verifiedTokens.delete(token);
+    this.verifiedTokens.set(token, hit);
+    return hit.claims;
+  }
+
+  private async verified(token: string): Promise<AccessTokenClaims> {
+    const cached = this.cachedClaims(token);
+    if (cached) return cached;
+    const now = Date.now();
     const claims = await this.auth.verifier.verify(token);
     if (this.verifiedTokens.size >= VERIFIED_MAX) this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
     this.verifiedTokens.set(token, { claims, until: Math.min(now + VERIFIED_TTL_MS, claims.exp * 1000) });
@@ -259,7 +274,10 @@ export class ForwardAuthorizer {
     if (!METHOD.test(method)) return { error: 'the original method is not an HTTP method' };
     if (uri.length > MAX_URI || !uri.startsWith('/')) return { error: 'the original URI must be a path of at most 8192 characters' };
     const segments: string[] = [];
-    for (const raw of uri.split(/[?#]/, 1)[0].split('/')) {
+    const pathPart = uri.split(/[?#]/, 1)[0];
+    // nothing encoded, no dot or backslash: the segments are what the router sees (the common case, no decoding)
+    if (!/[%.\\]/.test(pathPart) && !pathPart.includes('//')) return { method, path: pathPart };
+    for (const raw of pathPart.split('/')) {
       // decoded as the services' router decodes it, so /aud%69t is decided as /audit; an encoded slash or a
       // dot segment would make the two disagree about the route, so they are refused
       let segment: string;

@@ -1,0 +1,37 @@
+import { RecordedEvent } from '@lib/eventstore';
+import { BusMessage } from '@lib/messaging';
+import { unknownEvent } from '@lib/service-kit';
+import { ApiKeyIntegrationEvent, ORGANIZATION_API_KEYS_TOPIC, toBusMessage } from '@lib/contracts';
+import { API_KEY_STREAM_PREFIX, ApiKeyEvent } from './api-key.events';
+
+/**
+ * The record published on organization.api-keys.v1 for a key's stored event, so that the other services that
+ * accept keys (app-packaging) verify them from their own copy: the hash of the secret, never the secret.
+ */
+export function toApiKeyIntegrationMessage(event: RecordedEvent): BusMessage | null {
+  if (!event.streamName.startsWith(API_KEY_STREAM_PREFIX)) return null;
+  const e = { type: event.type, data: event.data } as ApiKeyEvent;
+  const base = {
+    id: event.id,
+    schemaVersion: 1 as const,
+    source: 'organization' as const,
+    subject: e.data.organizationId,
+    sourceRevision: event.revision,
+    occurredAt: String(event.metadata.at ?? event.recordedAt),
+    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
+  };
+  let integration: ApiKeyIntegrationEvent;
+  switch (e.type) {
+    case 'ApiKeyCreated': {
+      const { organizationId, keyId, name, role, secretHash } = e.data;
+      integration = { ...base, type: e.type, data: { organizationId, keyId, name, role, secretHash } };
+      break;
+    }
+    case 'ApiKeyRevoked':
+      integration = { ...base, type: e.type, data: { organizationId: e.data.organizationId, keyId: e.data.keyId } };
+      break;
+    default:
+      return unknownEvent(e);
+  }
+  return toBusMessage(ORGANIZATION_API_KEYS_TOPIC, integration);
+}
