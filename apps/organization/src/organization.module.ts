@@ -20,6 +20,8 @@ import { ResourcesService } from './resources/resources.service';
 import { SecretBox } from './resources/secret-box';
 import { MfaRequirementController } from './mfa-requirement/mfa-requirement.controller';
 import { KnownUserRepository } from './directory/known-user.repository';
+import { AccountErasure } from './account-deletion/account-erasure.service';
+import { organizationPersonalData } from './account-deletion/personal-data.policy';
 import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
 import { AuditController } from './audit/audit.controller';
 import { AuditConsumers } from './audit/audit.consumers';
@@ -70,6 +72,7 @@ export class OrganizationModule {
           ApiKeysController,
         ],
         projections: [...organizationProjections, auditProjection, apiKeysProjection],
+        personalData: organizationPersonalData,
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
         providers: [
@@ -103,6 +106,7 @@ export class OrganizationModule {
           InvitationLifecycleService,
           ResourcesService,
           IdentityEventsConsumer,
+          AccountErasure,
           AuditConsumers,
           AuthzCheckRoute,
           ApiKeyRepository,
