@@ -146,8 +146,8 @@ export class EventSourcedServiceModule {
           const store = observedEventStore(createEventStore(deps.config, join(dir, 'events.sqlite'), name), name);
           if (!description.personalData) return store;
           const keys = createPersonalDataKeyStore(deps.config, join(dir, 'personal-data-keys.sqlite'), name);
-          const master = PersonalDataVault.masterKey(deps.config.PERSONAL_DATA_MASTER_KEY, join(dir, 'personal-data.key'));
-          return new PersonalDataEventStore(store, new PersonalDataVault(master, keys), description.personalData);
+          const vault = PersonalDataVault.forService(deps.config.PERSONAL_DATA_MASTER_KEY, join(dir, 'personal-data.key'), keys);
+          return new PersonalDataEventStore(store, vault, description.personalData);
         },
       },
       {

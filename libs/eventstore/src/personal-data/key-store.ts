@@ -22,6 +22,11 @@ export interface PersonalDataKeyStore {
   get(keyId: string): Promise<StoredDataKey | null>;
   /** deletes every key of these subjects; answers how many were deleted */
   forget(subjects: string[]): Promise<number>;
+  /**
+   * optional: a master key shared by the replicas through the store (the first candidate wins), for a shared
+   * store without PERSONAL_DATA_MASTER_KEY; a per-replica generated file would seal what other replicas cannot open
+   */
+  sharedMasterKey?(candidate: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,7 @@ export class PostgresPersonalDataKeyStore implements PersonalDataKeyStore {
   private init() {
     this.ready ??= migrateSchema(this.pool, this.options.schema, [
       `CREATE TABLE IF NOT EXISTS ${this.table} (subject TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, wrapped TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS "${this.options.schema}".personal_data_master (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL)`,
     ]).catch((error) => {
       this.ready = null;
       throw error;
@@ -115,6 +121,14 @@ export class PostgresPersonalDataKeyStore implements PersonalDataKeyStore {
     await this.init();
     const { rowCount } = await this.pool.query(`DELETE FROM ${this.table} WHERE subject = ANY($1::text[])`, [subjects]);
     return rowCount ?? 0;
+  }
+
+  async sharedMasterKey(candidate: string) {
+    await this.init();
+    const table = `"${this.options.schema}".personal_data_master`;
+    await this.pool.query(`INSERT INTO ${table} (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [candidate]);
+    const { rows } = await this.pool.query<{ key: string }>(`SELECT key FROM ${table} WHERE id = 1`);
+    return rows[0].key;
   }
 
   async close() {

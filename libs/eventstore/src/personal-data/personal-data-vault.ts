@@ -19,18 +19,39 @@ export const isSealed = (value: unknown): value is string => typeof value === 's
  * HMAC of their name under a key derived from the master key, so the key store never holds an email.
  */
 export class PersonalDataVault {
-  private readonly wrapKey: Buffer;
-  private readonly subjectKey: Buffer;
+  private derived: Promise<{ wrapKey: Buffer; subjectKey: Buffer }> | null = null;
   private readonly cache = new Map<string, { key: Buffer | null; until: number }>();
 
+  /** `masterKey`: the key itself, or how to get it (a shared store's key, asked once) */
   constructor(
-    masterKey: Buffer,
+    private readonly masterKey: Buffer | (() => Promise<Buffer>),
     private readonly keys: PersonalDataKeyStore,
     private readonly now: () => number = Date.now,
   ) {
-    if (masterKey.length !== 32) throw new Error('the personal data master key must be 32 bytes');
-    this.wrapKey = createHmac('sha256', masterKey).update('personal-data:wrap').digest();
-    this.subjectKey = createHmac('sha256', masterKey).update('personal-data:subject').digest();
+    if (Buffer.isBuffer(masterKey) && masterKey.length !== 32) throw new Error('the personal data master key must be 32 bytes');
+  }
+
+  /**
+   * The vault of a service: PERSONAL_DATA_MASTER_KEY when set; otherwise a key shared through the key store when
+   * it can (PostgreSQL: every replica uses the same), else a generated 0600 file next to the store.
+   */
+  static forService(configured: string | undefined, file: string, keys: PersonalDataKeyStore): PersonalDataVault {
+    if (configured || !keys.sharedMasterKey) return new PersonalDataVault(PersonalDataVault.masterKey(configured, file), keys);
+    return new PersonalDataVault(async () => decodeKey(await keys.sharedMasterKey!(randomBytes(32).toString('base64')), 'the shared personal data master key'), keys);
+  }
+
+  private derive() {
+    this.derived ??= (async () => {
+      const master = Buffer.isBuffer(this.masterKey) ? this.masterKey : await this.masterKey();
+      return {
+        wrapKey: createHmac('sha256', master).update('personal-data:wrap').digest(),
+        subjectKey: createHmac('sha256', master).update('personal-data:subject').digest(),
+      };
+    })().catch((error) => {
+      this.derived = null;
+      throw error;
+    });
+    return this.derived;
   }
 
   /** the master key from PERSONAL_DATA_MASTER_KEY (base64, 32 bytes) or a generated 0600 file */
@@ -49,12 +70,14 @@ export class PersonalDataVault {
   }
 
   /** a stable keyed pseudonym (base64url) for a personal value used as a name (a stream name's email) */
-  pseudonym(value: string): string {
-    return createHmac('sha256', this.subjectKey).update(`name:${value}`).digest('base64url');
+  async pseudonym(value: string): Promise<string> {
+    const { subjectKey } = await this.derive();
+    return createHmac('sha256', subjectKey).update(`name:${value}`).digest('base64url');
   }
 
-  private subjectId(subject: string) {
-    return createHmac('sha256', this.subjectKey).update(`subject:${subject}`).digest('base64url');
+  private async subjectId(subject: string) {
+    const { subjectKey } = await this.derive();
+    return createHmac('sha256', subjectKey).update(`subject:${subject}`).digest('base64url');
   }
 
   async seal(subject: string, value: string): Promise<string> {
@@ -80,7 +103,7 @@ export class PersonalDataVault {
 
   /** deletes the subjects' keys: what was sealed for them is unreadable from now on, everywhere */
   async forget(subjects: string[]): Promise<number> {
-    const count = await this.keys.forget(subjects.map((s) => this.subjectId(s)));
+    const count = await this.keys.forget(await Promise.all(subjects.map((s) => this.subjectId(s))));
     this.cache.clear();
     return count;
   }
@@ -92,9 +115,9 @@ export class PersonalDataVault {
   private async keyOf(subject: string): Promise<{ keyId: string; key: Buffer }> {
     const candidateKey = randomBytes(32);
     const candidate: StoredDataKey = { keyId: randomBytes(12).toString('base64url'), wrapped: '' };
-    candidate.wrapped = this.wrap(candidateKey, candidate.keyId);
-    const stored = await this.keys.getOrCreate(this.subjectId(subject), candidate);
-    const key = stored.keyId === candidate.keyId ? candidateKey : this.unwrap(stored);
+    candidate.wrapped = await this.wrap(candidateKey, candidate.keyId);
+    const stored = await this.keys.getOrCreate(await this.subjectId(subject), candidate);
+    const key = stored.keyId === candidate.keyId ? candidateKey : await this.unwrap(stored);
     this.cache.set(stored.keyId, { key, until: this.now() + CACHE_TTL_MS });
     return { keyId: stored.keyId, key };
   }
@@ -103,23 +126,25 @@ export class PersonalDataVault {
     const cached = this.cache.get(keyId);
     if (cached && cached.until > this.now()) return cached.key;
     const stored = await this.keys.get(keyId);
-    const key = stored ? this.unwrap(stored) : null;
+    const key = stored ? await this.unwrap(stored) : null;
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(keyId, { key, until: this.now() + CACHE_TTL_MS });
     return key;
   }
 
-  private wrap(key: Buffer, keyId: string) {
+  private async wrap(key: Buffer, keyId: string) {
+    const { wrapKey } = await this.derive();
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.wrapKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', wrapKey, iv);
     cipher.setAAD(Buffer.from(keyId));
     const ciphertext = Buffer.concat([cipher.update(key), cipher.final()]);
     return `${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
   }
 
-  private unwrap(stored: StoredDataKey): Buffer {
+  private async unwrap(stored: StoredDataKey): Promise<Buffer> {
+    const { wrapKey } = await this.derive();
     const [iv, ciphertext, tag] = stored.wrapped.split('.');
-    const decipher = createDecipheriv('aes-256-gcm', this.wrapKey, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', wrapKey, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(stored.keyId));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);

@@ -41,7 +41,7 @@ export class PersonalDataEventStore implements EventStore {
     if (!prefix) return streamName;
     const known = this.named.get(streamName);
     if (known) return known;
-    const hashed = `${prefix}~${this.vault.pseudonym(streamName.slice(prefix.length))}`;
+    const hashed = `${prefix}~${await this.vault.pseudonym(streamName.slice(prefix.length))}`;
     let name = hashed;
     if ((await this.inner.streamRevision(hashed)) === null && (await this.inner.streamRevision(streamName)) !== null) name = streamName;
     if (name !== hashed || (await this.inner.streamRevision(hashed)) !== null) {
