@@ -185,6 +185,11 @@ describe('webhooks out', () => {
       return v.body;
     }, 10_000);
     expect(view.disabledReason).toContain('redirect (302) not followed');
+    // the delivery worker's disabling is audited as the system's doing, with the reason
+    await eventually(async () => {
+      const audit = await app.request('GET', `/v1/organizations/${org}/audit?subject=webhook:${res.body.id}&action=webhook.disabled`, { token: admin });
+      expect(audit.body.items).toEqual([expect.objectContaining({ actor: 'system', details: { reason: view.disabledReason } })]);
+    });
     expect(receiver.on('/elsewhere')).toHaveLength(0);
     const attempts = await app.request('GET', `/v1/organizations/${org}/webhooks/${res.body.id}/attempts`, { token: admin });
     expect(attempts.body.items[0]).toMatchObject({ status: 'failed', responseCode: 302 });
@@ -215,6 +220,19 @@ describe('webhooks out', () => {
     expect((await app.request('DELETE', base, { token: admin })).status).toBe(204);
     expect((await app.request('GET', base, { token: admin })).status).toBe(410);
     expect((await app.request('GET', `/v1/organizations/${org}/webhooks/whe-nope`, { token: admin })).status).toBe(404);
+
+    // every configuration change is in the organization's audit, by whom, never with a secret
+    const entries = await eventually(async () => {
+      const audit = await app.request('GET', `/v1/organizations/${org}/audit?subject=webhook:${res.body.id}`, { token: admin });
+      expect(audit.status).toBe(200);
+      expect(audit.body.items).toHaveLength(4);
+      return audit.body.items as { action: string; actor: string; details: Record<string, unknown> }[];
+    });
+    expect(entries.map((e) => e.action).sort()).toEqual(['webhook.deleted', 'webhook.registered', 'webhook.secret_rotated', 'webhook.updated']);
+    expect(entries.find((e) => e.action === 'webhook.updated')?.details).toMatchObject({ description: 'renamed', eventTypes: ['MemberAdded'] });
+    expect(new Set(entries.map((e) => e.actor)).size).toBe(1);
+    expect(JSON.stringify(entries)).not.toContain(rotated.body.secret);
+    expect(JSON.stringify(entries)).not.toContain(res.body.secret);
   });
 
   it('an operator may manage webhooks too; another organization cannot see them', async () => {

@@ -6,7 +6,7 @@ import { PackagingConfig } from './config';
 import { AppsService } from './apps/apps.service';
 import { AppsController } from './apps/apps.controller';
 import { AppRepository } from './apps/app.repository';
-import { appsProjection } from './apps/projections';
+import { appsProjection, AppsReadModel } from './apps/projections';
 import { toIntegrationMessage } from './apps/app.integration';
 import { ResourceReleaseService } from './apps/resource-release.service';
 import { OrgDirectoryRepository } from './directory/org-directory.repository';
@@ -49,6 +49,7 @@ export class AppPackagingModule {
           AppKeyRepository,
           OrgDirectoryRepository,
           packageKeysProvider,
+          AppsReadModel,
           AppsService,
           AppImportService,
           ResourceReleaseService,

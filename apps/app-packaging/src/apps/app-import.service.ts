@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import { DomainError } from '@lib/eventstore';
 import { Principal } from '@lib/auth';
 import { ProblemException, sortableId } from '@lib/platform';
-import { EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
-import { EVENT_STORE, PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { EventStore, ProjectionRunner } from '@lib/eventstore';
+import { EVENT_STORE, PROJECTIONS, SERVICE_CONFIG } from '@lib/service-kit';
 import { PackagingConfig } from '../config';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { DEFAULT_PACKAGE_LIMITS, PackageRejectedError, readPackage, ReadPackage } from '../packages/package-format';
@@ -18,7 +18,7 @@ import { ImportOrigin } from './app.events';
 import { AppsService } from './apps.service';
 import { proposePlan } from './binding-plan';
 import { DeploymentSettings, resolveSettingsBindings } from './deployment-settings';
-import { appVersions, appWithKey } from './projections';
+import { AppsReadModel } from './projections';
 
 export interface ImportOptions {
   acknowledgeCrossRegion: boolean;
@@ -41,7 +41,7 @@ export class AppImportService {
     @Inject(SERVICE_CONFIG) private readonly config: PackagingConfig,
     @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    private readonly appsReadModel: AppsReadModel,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
     private readonly apps: AppsService,
     private readonly appKeys: AppKeyRepository,
@@ -141,7 +141,7 @@ export class AppImportService {
 
     await this.projections.waitFor(await this.store.headPosition(), 10_000);
     // the key's own stream is authoritative; apps imported before keys were reserved are found in the read model
-    const existing = (await this.appKeys.load(appKeyId(organizationId, appKey))).state.appId ?? appWithKey(this.readModels.db, organizationId, appKey);
+    const existing = (await this.appKeys.load(appKeyId(organizationId, appKey))).state.appId ?? this.appsReadModel.appWithKey(organizationId, appKey);
     if (existing && options.mode !== 'upgrade') throw await this.upgradePossible(organizationId, existing);
     if (!existing && options.mode === 'upgrade') {
       throw new DomainError('not_found', 'this organization has no app with the package\'s app key to upgrade; import without mode', 'nothing-to-upgrade');
@@ -200,7 +200,7 @@ export class AppImportService {
     await this.apps.authorize(organizationId, principal, 'apps.read', false);
     const app = await this.apps.app(organizationId, appId);
     await this.projections.waitFor(await this.store.headPosition(), 10_000);
-    const items = appVersions(this.readModels.db, appId).map((row) => {
+    const items = this.appsReadModel.versions(appId).map((row) => {
       const origin = row.origin as Partial<ImportOrigin> | null;
       return {
         version: row.version,

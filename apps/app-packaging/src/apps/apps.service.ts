@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { DomainError, EventMetadata, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { DomainError, EventMetadata, ProjectionRunner } from '@lib/eventstore';
 import { assertRoleGrants, Permission, Principal } from '@lib/auth';
 import { assertServedHere, assertTokenScoped, ProblemException, sortableId } from '@lib/platform';
 import { ObjectStorage } from '@lib/object-storage';
-import { PROJECTIONS, READ_MODELS, SERVICE_CONFIG } from '@lib/service-kit';
+import { PROJECTIONS, SERVICE_CONFIG } from '@lib/service-kit';
 import { PackagingConfig } from '../config';
 import { PACKAGE_STORAGE } from '../packages/package-storage';
 import { PACKAGE_KEYS, PackageKeys } from '../packages/package-keys';
 import { OrgDirectoryRepository } from '../directory/org-directory.repository';
+import { AppsReadModel } from './projections';
 import { AppRepository } from './app.repository';
 import { AppCommand, AppState, appStatus, unmetRequirements } from './app.decider';
 import { Requirement } from './app.events';
@@ -25,7 +26,7 @@ export class AppsService {
     private readonly directory: OrgDirectoryRepository,
     @Inject(PACKAGE_STORAGE) private readonly storage: ObjectStorage,
     @Inject(PACKAGE_KEYS) private readonly packageKeys: PackageKeys,
-    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    private readonly appsReadModel: AppsReadModel,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
 
@@ -130,9 +131,8 @@ export class AppsService {
 
   async list(organizationId: string, principal: Principal) {
     const directory = await this.authorize(organizationId, principal, 'apps.read', false);
-    const ids = this.readModels.db.prepare('SELECT app_id AS id FROM pkg_apps WHERE org_id = ? ORDER BY app_id LIMIT 500').all(organizationId) as { id: string }[];
     const items = [];
-    for (const { id } of ids) items.push(this.view((await this.apps.load(id)).state, directory));
+    for (const id of this.appsReadModel.appsOf(organizationId, 500)) items.push(this.view((await this.apps.load(id)).state, directory));
     return { items };
   }
 

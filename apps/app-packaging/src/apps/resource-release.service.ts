@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventMetadata, EventStore, ProjectionRunner, ReadModelDatabase } from '@lib/eventstore';
+import { EventMetadata, EventStore, ProjectionRunner } from '@lib/eventstore';
 import { derivedEventId } from '@lib/messaging';
-import { EVENT_STORE, PROJECTIONS, READ_MODELS } from '@lib/service-kit';
+import { EVENT_STORE, PROJECTIONS } from '@lib/service-kit';
 import { AppRepository } from './app.repository';
-import { appsBoundTo } from './projections';
+import { AppsReadModel } from './projections';
 
 /** a resource disabled or deleted in organization takes its bindings with it */
 @Injectable()
@@ -11,7 +11,7 @@ export class ResourceReleaseService {
   constructor(
     private readonly apps: AppRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODELS) private readonly readModels: ReadModelDatabase,
+    private readonly appsReadModel: AppsReadModel,
     @Inject(PROJECTIONS) private readonly projections: ProjectionRunner,
   ) {}
 
@@ -24,7 +24,7 @@ export class ResourceReleaseService {
     sourceEventId: string,
   ) {
     await this.projections.waitFor(await this.store.headPosition(), 10_000);
-    for (const appId of appsBoundTo(this.readModels.db, resourceId)) {
+    for (const appId of this.appsReadModel.appsBoundTo(resourceId)) {
       const { state } = await this.apps.load(appId);
       if (state.organizationId !== organizationId) continue;
       await this.apps.handle(appId, { type: 'ReleaseResource', resourceId, reason }, metadata, {

@@ -4,6 +4,7 @@ import { ORGANIZATION_EVENT_TYPES, ORGANIZATION_STREAM_PREFIX } from '../organiz
 import { describeAuditEntry } from '../organizations/audit';
 import { AUDIT_EVENT_TYPES, AUDIT_STREAM_PREFIX, AuditEvent } from './audit.events';
 import { API_KEY_EVENT_TYPES, API_KEY_STREAM_PREFIX, ApiKeyEvent, describeApiKeyEvent } from '../api-keys/api-key.events';
+import { describeWebhookEvent, WEBHOOK_EVENT_TYPES, WEBHOOKS_STREAM_PREFIX, WebhookEvent } from '../webhooks/webhook.events';
 
 /**
  * The organization's audit trail as one table: its own stream's events (described for people) and what other
@@ -11,8 +12,9 @@ import { API_KEY_EVENT_TYPES, API_KEY_STREAM_PREFIX, ApiKeyEvent, describeApiKey
  */
 export const auditProjection: Projection = {
   name: 'audit',
-  version: 1,
-  handles: [...ORGANIZATION_EVENT_TYPES, ...AUDIT_EVENT_TYPES, ...API_KEY_EVENT_TYPES],
+  // 2: webhook configuration changes are audited too
+  version: 2,
+  handles: [...ORGANIZATION_EVENT_TYPES, ...AUDIT_EVENT_TYPES, ...API_KEY_EVENT_TYPES, ...WEBHOOK_EVENT_TYPES],
   setup(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS org_audit (
       position INTEGER PRIMARY KEY, org_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -32,6 +34,11 @@ export const auditProjection: Projection = {
     }
     if (event.streamName.startsWith(API_KEY_STREAM_PREFIX)) {
       const d = describeApiKeyEvent({ type: event.type, data: event.data } as ApiKeyEvent, String(event.metadata.actor ?? 'unknown'));
+      insert.run(event.position, d.organizationId, d.at, d.actor, d.action, d.subject, JSON.stringify(d.details), event.revision, null, null);
+      return;
+    }
+    if (event.streamName.startsWith(WEBHOOKS_STREAM_PREFIX)) {
+      const d = describeWebhookEvent({ type: event.type, data: event.data } as WebhookEvent);
       insert.run(event.position, d.organizationId, d.at, d.actor, d.action, d.subject, JSON.stringify(d.details), event.revision, null, null);
       return;
     }

@@ -35,3 +35,38 @@ export const WEBHOOK_EVENT_TYPES: ReadonlySet<string> = new Set<WebhookEvent['ty
   'WebhookEndpointDeleted',
   'WebhookSecretRotated',
 ]);
+
+const WEBHOOK_ACTIONS: Record<WebhookEvent['type'], string> = {
+  WebhookEndpointRegistered: 'webhook.registered',
+  WebhookEndpointUpdated: 'webhook.updated',
+  WebhookEndpointDisabled: 'webhook.disabled',
+  WebhookEndpointEnabled: 'webhook.enabled',
+  WebhookEndpointDeleted: 'webhook.deleted',
+  WebhookSecretRotated: 'webhook.secret_rotated',
+};
+
+const actorName = (by: WebhookActor) => (by.kind === 'user' ? by.userId : by.kind);
+
+/**
+ * The audit entry of an endpoint's configuration change: who (the Admin, the operator, or `system` when the
+ * delivery worker disabled a failing endpoint), what, and the new settings. Secrets never appear (sealed or not).
+ */
+export function describeWebhookEvent(event: WebhookEvent) {
+  const { organizationId, endpointId, by, at } = event.data;
+  const base = { organizationId, at, actor: actorName(by), action: WEBHOOK_ACTIONS[event.type], subject: `webhook:${endpointId}` };
+  switch (event.type) {
+    case 'WebhookEndpointRegistered':
+    case 'WebhookEndpointUpdated':
+      return { ...base, details: { url: event.data.url, eventTypes: event.data.eventTypes, description: event.data.description } };
+    case 'WebhookEndpointDisabled':
+      return { ...base, details: { reason: event.data.reason } };
+    case 'WebhookEndpointEnabled':
+    case 'WebhookEndpointDeleted':
+    case 'WebhookSecretRotated':
+      return { ...base, details: {} };
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}

@@ -8,7 +8,6 @@ import {
   FORWARDS,
   KurrentDBClient,
   ReadPosition,
-  ResolvedEvent,
   WrongExpectedVersionError,
 } from '@kurrent/kurrentdb-client';
 import {
@@ -41,6 +40,9 @@ import {
   toStreamState,
   toWrongExpectedRevision,
   withTimeout,
+  collect,
+  isErrorOfType,
+  toStringProperties,
 } from './kurrentdb.mapping';
 
 export interface KurrentDbEventStoreOptions {
@@ -371,30 +373,6 @@ export class KurrentDbEventStore implements EventStore {
   private assertOpen() {
     if (this.closed) throw new Error('event store is closed');
   }
-}
-
-/** the multi-stream append API takes metadata as string properties only */
-function toStringProperties(metadata: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    if (value !== undefined) out[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return out;
-}
-
-/** drains a client read into port events (skipping unresolved links) */
-async function collect(read: AsyncIterable<ResolvedEvent | AllStreamResolvedEvent>): Promise<RecordedEvent[]> {
-  const out: RecordedEvent[] = [];
-  for await (const resolved of read) {
-    const event = toRecordedEvent(resolved);
-    if (event) out.push(event);
-  }
-  return out;
-}
-
-/** the client's errors carry a `type` (ErrorType); checked by type rather than class */
-function isErrorOfType(error: unknown, type: ErrorType): boolean {
-  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === type;
 }
 
 /** cancels the gRPC call and ends the stream, bounded in time (cancelling waits for the call to be created) */

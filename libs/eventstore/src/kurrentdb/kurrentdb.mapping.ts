@@ -18,6 +18,7 @@ import type {
   ReadPosition,
   ReadRevision,
   ResolvedEvent,
+  ErrorType,
 } from '@kurrent/kurrentdb-client';
 import { jsonEvent } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
@@ -270,4 +271,28 @@ export class RecentEventIds {
 export function allPosition(position: number): Position {
   const p = BigInt(position);
   return { commit: p, prepare: p };
+}
+
+/** the multi-stream append API takes metadata as string properties only */
+export function toStringProperties(metadata: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (value !== undefined) out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** drains a client read into port events (skipping unresolved links) */
+export async function collect(read: AsyncIterable<ResolvedEvent | AllStreamResolvedEvent>): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const resolved of read) {
+    const event = toRecordedEvent(resolved);
+    if (event) out.push(event);
+  }
+  return out;
+}
+
+/** the client's errors carry a `type` (ErrorType); checked by type rather than class */
+export function isErrorOfType(error: unknown, type: ErrorType): boolean {
+  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === type;
 }

@@ -19,6 +19,7 @@ import {
 } from '../event-store.port';
 import { pollingSubscription } from '../subscription';
 import { migrateSchema } from './postgres.schema';
+import { Row, toRecorded } from './postgres.rows';
 
 export interface PostgresEventStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -31,17 +32,6 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** how long one `readAll` waits for in-flight appends before answering with what is final so far */
   inFlightWaitMs?: number;
-}
-
-interface Row {
-  position: string;
-  id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-  recorded_at: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -391,17 +381,4 @@ export class PostgresEventStore implements EventStore {
   private assertOpen() {
     if (this.closed) throw new Error('event store is closed');
   }
-}
-
-function toRecorded(row: Row): RecordedEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata as RecordedEvent['metadata'],
-    streamName: row.stream,
-    revision: row.revision,
-    position: Number(row.position),
-    recordedAt: row.recorded_at,
-  };
 }
