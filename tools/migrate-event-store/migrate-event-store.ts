@@ -11,8 +11,10 @@
  * relay starts after the copied log instead of publishing it again (consumers would ignore the duplicates).
  */
 import { existsSync } from 'node:fs';
-import { createEventStore, createRelayLeadership, SqliteEventStore } from '@lib/eventstore';
+import { dirname, join } from 'node:path';
+import { createEventStore, createPersonalDataKeyStore, createRelayLeadership, SqliteEventStore } from '@lib/eventstore';
 import { copyLog, markRelayPublished } from './copy-log';
+import { copyPersonalDataKeys } from './copy-keys';
 
 const SERVICES = ['identity', 'organization', 'app-packaging'];
 
@@ -37,6 +39,15 @@ async function main() {
     process.stderr.write('\n');
     const head = await target.headPosition();
     console.log(`${service}: ${result.copied} events read from ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s; PostgreSQL head ${head}`);
+    // the keys that open the personal data in the copied events (docs/personal-data.md)
+    const keyStore = createPersonalDataKeyStore(config, file, service);
+    try {
+      const dir = dirname(file);
+      const copied = await copyPersonalDataKeys(join(dir, 'personal-data-keys.sqlite'), join(dir, 'personal-data.key'), keyStore, process.env.PERSONAL_DATA_MASTER_KEY);
+      console.log(`${service}: ${copied.keys} personal data keys copied; master key: ${copied.master}`);
+    } finally {
+      await keyStore.close();
+    }
     if (flags.includes('--mark-published')) {
       const leases = createRelayLeadership(config, service)!;
       await markRelayPublished(leases, service, head);

@@ -31,6 +31,10 @@ import { SessionGenerations } from './recovery/session-generations';
 import { FormBodyParser, ServiceCredentialsController } from './service-credentials/service-credentials.controller';
 import { ServiceCredentialRepository } from './service-credentials/service-credential.repository';
 import { ServiceCredentialsService } from './service-credentials/service-credentials.service';
+import { AccountDeletionController } from './account-deletion/account-deletion.controller';
+import { AccountDeletionService } from './account-deletion/account-deletion.service';
+import { organizationAdminsProjection } from './account-deletion/organization-admins.projection';
+import { identityPersonalData } from './account-deletion/personal-data.policy';
 import { linkTokensProvider, MailDispatcherLifecycle, mailDispatcherProvider } from './mail/mail.providers';
 
 /** in the standalone, the other services verify tokens with identity's keys without fetching them over HTTP */
@@ -51,7 +55,9 @@ export class IdentityModule {
       {
         module: IdentityModule,
         name: 'identity',
-        controllers: [IdentityController, VerificationController, MfaController, RegionsController, RecoveryController, ServiceCredentialsController],
+        controllers: [IdentityController, VerificationController, MfaController, RegionsController, RecoveryController, ServiceCredentialsController, AccountDeletionController],
+        projections: [organizationAdminsProjection],
+        personalData: identityPersonalData,
         integration: toIntegrationMessage,
         consumers: [consumer({ topic: ORGANIZATION_EVENTS_TOPIC, parse: parseOrganizationMessage, handler: OrganizationEventsConsumer })],
         providers: [
@@ -102,6 +108,7 @@ export class IdentityModule {
           ServiceCredentialRepository,
           ServiceCredentialsService,
           FormBodyParser,
+          AccountDeletionService,
         ],
       },
       deps,

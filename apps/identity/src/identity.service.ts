@@ -70,11 +70,19 @@ export class IdentityService {
       });
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      const [reservation] = await this.store.readStream(emailStream(input.email), { maxCount: 1 });
-      userId = (reservation.data as { userId: string }).userId;
-      const existing = await this.users.load(userId);
-      if (existing.state.registered) throw new DomainError('conflict', 'a user with this email already exists', 'email-taken');
-      // the reservation was made by a registration that stopped before it finished: this one completes it
+      const [reservation] = await this.store.readStream(emailStream(input.email), { direction: 'backwards', maxCount: 1 });
+      const reserved = (reservation.data as { userId: string }).userId;
+      const existing = await this.users.load(reserved);
+      if (existing.state.deleted) {
+        // the address belonged to a deleted account: it is free again, for a new user with a new id
+        await this.store.append(emailStream(input.email), [{ type: 'EmailReserved', data: { userId }, metadata }], {
+          expectedRevision: reservation.revision,
+        });
+      } else {
+        userId = reserved;
+        if (existing.state.registered) throw new DomainError('conflict', 'a user with this email already exists', 'email-taken');
+        // the reservation was made by a registration that stopped before it finished: this one completes it
+      }
     }
     const passwordHash = await hash(input.password);
     const result = await this.users.handle(
@@ -87,6 +95,14 @@ export class IdentityService {
     return { ...this.userView(result.state), emailVerified: invitationId !== null };
   }
 
+  /** the account that holds the email now (the latest reservation), or null; a deleted account is no account */
+  async userByEmail(email: string) {
+    const [reservation] = await this.store.readStream(emailStream(email), { direction: 'backwards', maxCount: 1 });
+    if (!reservation) return null;
+    const { state } = await this.users.load((reservation.data as { userId: string }).userId);
+    return state.deleted ? null : state;
+  }
+
   userView(state: { userId: string; email: string; displayName: string }) {
     return { id: state.userId, email: state.email, displayName: state.displayName };
   }
@@ -94,9 +110,7 @@ export class IdentityService {
   async signIn(email: string, password: string, ip: string) {
     // the attempt is counted before the password is checked, atomically: parallel guesses cannot overtake the limit
     await this.countAttempt(email, ip);
-    const [reservation] = await this.store.readStream(emailStream(email), { maxCount: 1 });
-    const userId = reservation ? (reservation.data as { userId: string }).userId : null;
-    const user = userId ? (await this.users.load(userId)).state : null;
+    const user = await this.userByEmail(email);
     const ok = user?.registered ? await verify(user.passwordHash, password) : (await verify(await this.dummyHash, password), false);
     if (!ok || !user) throw new UnauthorizedException('the email or password is wrong');
     // a success clears the account's count and gives the address its attempt back
@@ -270,7 +284,7 @@ export class IdentityService {
 
   async me(userId: string) {
     const { state } = await this.users.load(userId);
-    if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
+    if (!state.registered || state.deleted) throw new DomainError('not_found', 'user not found', 'user-not-found');
     const [emailVerified, mfaEnabled] = await Promise.all([this.verification.isVerified(userId), this.mfa.isEnabled(userId)]);
     return { user: { ...this.userView(state), emailVerified, mfaEnabled }, organizations: await this.organizationsOf(userId) };
   }

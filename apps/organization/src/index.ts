@@ -4,3 +4,4 @@
  */
 export { organizationProjections } from './organizations/projections/organization-read-models';
 export { organizationStream } from './organizations/organization.events';
+export { organizationPersonalData } from './account-deletion/personal-data.policy';

@@ -20,6 +20,8 @@ import { ResourcesService } from './resources/resources.service';
 import { SecretBox } from './resources/secret-box';
 import { MfaRequirementController } from './mfa-requirement/mfa-requirement.controller';
 import { KnownUserRepository } from './directory/known-user.repository';
+import { AccountErasure } from './account-deletion/account-erasure.service';
+import { organizationPersonalData } from './account-deletion/personal-data.policy';
 import { IdentityEventsConsumer, parseIdentityMessage } from './directory/identity.consumer';
 import { AuditController } from './audit/audit.controller';
 import { AuditConsumers } from './audit/audit.consumers';
@@ -71,6 +73,7 @@ export class OrganizationModule {
           ApiKeysController,
         ],
         projections: [...organizationProjections, auditProjection, apiKeysProjection],
+        personalData: organizationPersonalData,
         // organization's own streams on organization.events.v1, API keys on organization.api-keys.v1
         integration: (event) => toIntegrationMessage(event) ?? toApiKeyIntegrationMessage(event),
         consumers: [consumer({ topic: IDENTITY_EVENTS_TOPIC, parse: parseIdentityMessage, handler: IdentityEventsConsumer })],
@@ -105,6 +108,7 @@ export class OrganizationModule {
           InvitationLifecycleService,
           ResourcesService,
           IdentityEventsConsumer,
+          AccountErasure,
           AuditConsumers,
           AuthzCheckRoute,
           ApiKeyRepository,

@@ -7,6 +7,8 @@ export const identityEventSchemas = {
   UserRegistered: z.object({ userId: z.string().min(1), email: z.string().email(), displayName: z.string() }).strict(),
   /** the user proved they receive mail at `email` (a verification link, or signing up from an invitation link) */
   EmailVerified: z.object({ userId: z.string().min(1), email: z.string().email() }).strict(),
+  /** the user deleted their account: every service removes them and forgets their personal data (docs/personal-data.md) */
+  UserDeleted: z.object({ userId: z.string().min(1) }).strict(),
 } as const;
 
 export type IdentityIntegrationEvent = {

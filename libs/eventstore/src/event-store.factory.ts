@@ -3,6 +3,7 @@ import { SqliteEventStore } from './sqlite/sqlite.event-store';
 import { KurrentDbEventStore } from './kurrentdb/kurrentdb.event-store';
 import { PostgresEventStore } from './postgres/postgres.event-store';
 import { PostgresLeases } from './postgres/postgres.leases';
+import { PersonalDataKeyStore, PostgresPersonalDataKeyStore, SqlitePersonalDataKeyStore } from './personal-data/key-store';
 
 export interface EventStoreConfig {
   EVENT_STORE: 'sqlite' | 'kurrentdb' | 'postgres';
@@ -39,4 +40,15 @@ const postgresSchema = (service: string) => service.replace(/-/g, '_');
 export function createRelayLeadership(config: EventStoreConfig, service: string): PostgresLeases | undefined {
   if (config.EVENT_STORE !== 'postgres' || !config.POSTGRES_URL) return undefined;
   return new PostgresLeases({ connectionString: config.POSTGRES_URL, schema: postgresSchema(service) });
+}
+
+/**
+ * The personal-data key store next to the service's log: a table in its PostgreSQL schema (shared by its
+ * replicas), otherwise its own SQLite file (KurrentDB included: the keys must stay deletable, the log is not).
+ */
+export function createPersonalDataKeyStore(config: EventStoreConfig, sqliteFile: string, service: string): PersonalDataKeyStore {
+  if (config.EVENT_STORE === 'postgres' && config.POSTGRES_URL) {
+    return new PostgresPersonalDataKeyStore({ connectionString: config.POSTGRES_URL, schema: postgresSchema(service) });
+  }
+  return new SqlitePersonalDataKeyStore(sqliteFile);
 }

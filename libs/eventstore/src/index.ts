@@ -13,3 +13,6 @@ export * from './catch-up';
 export * from './checkpointed-processor';
 export * from './aggregate-batch';
 export * from './typed-projection';
+export * from './personal-data/key-store';
+export * from './personal-data/personal-data-vault';
+export * from './personal-data/personal-data.event-store';

@@ -419,7 +419,7 @@ describe('consume()', () => {
   it('dead-letters each kind of invalid message with a reason that names the problem, in order', async () => {
     const c = await consumer();
     const valid = JSON.parse(registered('u-x').value) as Record<string, unknown>;
-    const unknownType = raw(JSON.stringify({ ...valid, type: 'UserDeleted' }), 'a');
+    const unknownType = raw(JSON.stringify({ ...valid, type: 'UserRenamed' }), 'a');
     const wrongData = raw(JSON.stringify({ ...valid, data: { userId: 'u-x', email: 'not-an-email', displayName: 'x' } }), 'b');
     const { id: _id, ...withoutId } = valid;
     const missingField = raw(JSON.stringify(withoutId), 'c');
@@ -427,7 +427,7 @@ describe('consume()', () => {
 
     expect(c.handled).toEqual(['u-1', 'u-2']);
     expect(bus.retained.get(DLQ)!.map((m) => [m.key, m.headers[HEADER.deadLetterReason]])).toEqual([
-      ['a', 'unknown event type UserDeleted'],
+      ['a', 'unknown event type UserRenamed'],
       ['b', 'invalid UserRegistered: email: Invalid email'],
       ['c', 'invalid envelope: id: Required'],
     ]);

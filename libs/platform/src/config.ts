@@ -26,6 +26,11 @@ export const baseConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** wraps the per-user keys that seal personal data in events (base64, 32 bytes); a 0600 file per service under DATA_DIR when unset */
+  PERSONAL_DATA_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
   REGION: z.enum(REGIONS).default('us'),
   OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   /** still accepted during an operator token rotation (docs/runbook.md) */

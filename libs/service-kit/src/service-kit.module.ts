@@ -1,7 +1,15 @@
 import { DynamicModule, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { join } from 'node:path';
-import { createEventStore, createRelayLeadership, EventStore, Projection, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
+import {
+  createEventStore,
+  createPersonalDataKeyStore,
+  createRelayLeadership,
+  EventStore,
+  PersonalDataEventStore,
+  PersonalDataPolicy,
+  PersonalDataVault,
+  Projection, ProjectionRunner, ReadModelDatabase, RecordedEvent } from '@lib/eventstore';
 import { BusMessage, consume, consumeBatches, MessageBus, OutboxRelay } from '@lib/messaging';
 import { deadLetterLogger, logger, metrics, observedBatchHandler, observedEventStore, observedHandler, onScrape, ReadinessRegistry, registerServiceReadiness } from '@lib/platform';
 import {
@@ -10,6 +18,7 @@ import {
   MESSAGE_BUS,
   OPERATOR_TOKEN,
   OUTBOX_RELAY,
+  PERSONAL_DATA,
   PROJECTIONS,
   READ_MODELS,
   SERVICE_CONFIG,
@@ -30,6 +39,8 @@ export interface ServiceDescription {
   integration: (event: RecordedEvent) => BusMessage | BusMessage[] | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   consumers?: ConsumerDescription<any>[];
+  /** the personal fields of its events, sealed with per-subject keys (crypto-shredding, docs/personal-data.md) */
+  personalData?: PersonalDataPolicy;
 }
 
 const SERVICE_DESCRIPTION = Symbol('SERVICE_DESCRIPTION');
@@ -131,7 +142,19 @@ export class EventSourcedServiceModule {
       { provide: MESSAGE_BUS, useValue: deps.bus },
       {
         provide: EVENT_STORE,
-        useFactory: () => observedEventStore(createEventStore(deps.config, join(dir, 'events.sqlite'), name), name),
+        useFactory: () => {
+          const store = observedEventStore(createEventStore(deps.config, join(dir, 'events.sqlite'), name), name);
+          if (!description.personalData) return store;
+          const keys = createPersonalDataKeyStore(deps.config, join(dir, 'personal-data-keys.sqlite'), name);
+          const vault = PersonalDataVault.forService(deps.config.PERSONAL_DATA_MASTER_KEY, join(dir, 'personal-data.key'), keys);
+          return new PersonalDataEventStore(store, vault, description.personalData);
+        },
+      },
+      {
+        // the vault that forgets a subject (account deletion); null for a service that keeps no personal data
+        provide: PERSONAL_DATA,
+        inject: [EVENT_STORE],
+        useFactory: (store: EventStore) => (store instanceof PersonalDataEventStore ? store.vault : null),
       },
       { provide: READ_MODELS, useFactory: () => new ReadModelDatabase(join(dir, 'read-models.sqlite')) },
       {

@@ -11,6 +11,9 @@ export const PROJECTIONS = Symbol('PROJECTIONS');
 export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
 
 /** what the caller (a service's own process, or the standalone) hands to each service module */
+/** the service's PersonalDataVault (or null): `forget(subjects)` crypto-shreds their personal data */
+export const PERSONAL_DATA = Symbol('PERSONAL_DATA');
+
 export interface ServiceDependencies<C extends BaseConfig = BaseConfig> {
   config: C;
   bus: MessageBus;

@@ -2,8 +2,19 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { createEventStore, EventStore, Projection, ProjectionRunner, ReadAllOptions, ReadModelDatabase } from '@lib/eventstore';
-import { organizationProjections } from '../../../apps/organization/src';
+import {
+  createEventStore,
+  EventStore,
+  PersonalDataEventStore,
+  PersonalDataPolicy,
+  PersonalDataVault,
+  Projection,
+  ProjectionRunner,
+  ReadAllOptions,
+  ReadModelDatabase,
+  SqlitePersonalDataKeyStore,
+} from '@lib/eventstore';
+import { organizationPersonalData, organizationProjections } from '../../../apps/organization/src';
 import { appsProjection } from '../../../apps/app-packaging/src';
 import { ProgressBar, ProgressOutput } from './progress';
 
@@ -12,6 +23,9 @@ export const REBUILDABLE: Record<string, () => readonly Projection[]> = {
   organization: () => organizationProjections,
   'app-packaging': () => [appsProjection],
 };
+
+/** services whose events seal personal data: the rebuild opens it with the service's keys (docs/personal-data.md) */
+const PERSONAL_DATA: Record<string, PersonalDataPolicy | undefined> = { organization: organizationPersonalData };
 
 export interface RebuildOptions {
   service: string;
@@ -93,6 +107,12 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       };
     }
     store = createEventStore({ EVENT_STORE: 'sqlite', SQLITE_SYNCHRONOUS: 'NORMAL' }, eventsFile);
+    const policy = PERSONAL_DATA[options.service];
+    if (policy) {
+      // the read models hold what the service would: plain values, or "deleted user" where a key was forgotten
+      const keys = new SqlitePersonalDataKeyStore(join(dir, 'personal-data-keys.sqlite'));
+      store = new PersonalDataEventStore(store, PersonalDataVault.forService(process.env.PERSONAL_DATA_MASTER_KEY, join(dir, 'personal-data.key'), keys), policy);
+    }
     const projections = projectionsOf();
     const runner = new ProjectionRunner(interruptible(store, options.signal), readModels, projections);
     const now = options.now ?? (() => performance.now());

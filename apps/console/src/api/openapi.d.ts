@@ -271,7 +271,8 @@ export interface paths {
         get: operations["IdentityController_me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete my account (current password, and the code when a second factor is enrolled): sessions end, memberships are removed, personal data in every store becomes unreadable; 409 last-admin names the organizations that would be left without an Admin */
+        delete: operations["AccountDeletionController_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1421,6 +1422,20 @@ export interface components {
             /** @description a space-separated subset of the credential's scopes */
             scope?: string;
         };
+        DeleteAccountDto: {
+            /**
+             * @description the current code from the authenticator app (or give recoveryCode)
+             * @example 123456
+             */
+            code?: string;
+            /**
+             * @description one of the recovery codes shown at enrolment (single use)
+             * @example abcde-fghij
+             */
+            recoveryCode?: string;
+            /** @description the current password */
+            password: string;
+        };
         AdminDto: {
             /** @example ada@example.com */
             email: string;
@@ -2174,6 +2189,27 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AccountDeletionController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountDto"];
+            };
+        };
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };

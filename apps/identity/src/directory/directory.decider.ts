@@ -42,6 +42,8 @@ export const knownOrganizationDecider: Decider<KnownOrganizationCommand, KnownOr
 
 export interface PendingInvitation {
   invitationId: string;
+  /** the invited address (sealed in the log; absent on events before issue 9, whose stream name holds it) */
+  email?: string;
   organizationId: string;
   role: Role;
   expiresAt: string;

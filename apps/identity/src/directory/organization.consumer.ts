@@ -99,7 +99,7 @@ export function recordingFor(event: OrganizationIntegrationEvent): Recording | n
         id: email.toLowerCase(),
         command: {
           type: 'RecordInvitation',
-          invitation: { invitationId, organizationId, role, expiresAt, ...(sendId ? { sendId } : {}) },
+          invitation: { invitationId, email: email.toLowerCase(), organizationId, role, expiresAt, ...(sendId ? { sendId } : {}) },
           sourceRevision,
         },
       };

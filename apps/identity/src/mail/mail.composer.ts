@@ -36,7 +36,8 @@ export function mailComposer(runtime: {
     }
     if (event.type === 'InvitationRecorded' && event.streamName.startsWith(INVITATIONS_STREAM_PREFIX)) {
       const data = (event as unknown as Extract<InvitationsEvent, { type: 'InvitationRecorded' }>).data;
-      const email = event.streamName.slice(INVITATIONS_STREAM_PREFIX.length);
+      // the address is in the (sealed) event since issue 9; older events are in a stream named by it
+      const email = data.email ?? event.streamName.slice(INVITATIONS_STREAM_PREFIX.length);
       const { state: organization } = await runtime.organizations.load(data.organizationId);
       const token = runtime.links.invitation(data.invitationId, email, data.sendId);
       return invitationMail({

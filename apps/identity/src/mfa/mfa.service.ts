@@ -86,6 +86,16 @@ export class MfaService {
     await this.failures.delete(userId);
   }
 
+  /** a current TOTP code (or an unused recovery code) of an enrolled user, or a refusal; counted like sign-in codes */
+  async assertCode(userId: string, code: { code?: string; recoveryCode?: string }) {
+    await this.countAttempt(userId);
+    const { state } = await this.repository.load(userId);
+    const proof = this.proof(state, code, new Date());
+    const ok = proof.kind === 'totp' ? proof.step !== null && proof.step > state.lastStep : state.recoveryCodeHashes.has(proof.codeHash);
+    if (!ok) throw new DomainError('invalid', 'the code is not valid', 'mfa-code-invalid');
+    await this.failures.delete(userId);
+  }
+
   /** after a correct password: the single-use, short-lived token that the code must come with */
   async challenge(userId: string) {
     const challengeId = sortableId();

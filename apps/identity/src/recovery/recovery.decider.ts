@@ -59,7 +59,7 @@ export const passwordResetDecider: Decider<PasswordResetCommand, PasswordResetEv
   },
 };
 
-export type SessionsEndedReason = 'password-reset' | 'password-changed' | 'sign-out-everywhere';
+export type SessionsEndedReason = 'password-reset' | 'password-changed' | 'sign-out-everywhere' | 'account-deleted';
 
 export type UserSessionsEvent = { type: 'AllSessionsEnded'; data: { userId: string; generation: number; reason: SessionsEndedReason } };
 export type UserSessionsCommand = { type: 'EndAllSessions'; userId: string; reason: SessionsEndedReason };

@@ -41,9 +41,10 @@ export class RecoveryService {
   async requestReset(email: string, ip: string) {
     await throttle(this.resetsByIp, ip, 'too many password reset requests from this address', 'reset-throttled');
     await throttle(this.resetsByEmail, email, 'too many password reset requests for this email', 'reset-throttled');
-    const [reservation] = await this.store.readStream(emailStream(email), { maxCount: 1 });
+    const [reservation] = await this.store.readStream(emailStream(email), { direction: 'backwards', maxCount: 1 });
     const userId = reservation ? (reservation.data as { userId: string }).userId : null;
-    if (userId && (await this.users.load(userId)).state.registered) {
+    const account = userId ? (await this.users.load(userId)).state : null;
+    if (userId && account?.registered && !account.deleted) {
       const at = new Date().toISOString();
       const requestId = `prr-${randomUUID()}`;
       const token = this.links.passwordReset(userId, requestId);

@@ -266,11 +266,33 @@ describe('RecordMembership: revoked', () => {
 
 // ---------------------------------------------------------------- evolve
 
+describe('DeleteUser (issue 9)', () => {
+  const deleted: UserEvent = { type: 'UserDeleted', data: { userId: USER } };
+  run([
+    { name: 'a registered user → UserDeleted naming only the id', given: MEMBER, when: { type: 'DeleteUser' }, then: emits(deleted) },
+    { name: 'twice → not_found user-not-found', given: [...MEMBER, deleted], when: { type: 'DeleteUser' }, then: refused('not_found', 'user-not-found') },
+    { name: 'never registered → not_found user-not-found', given: [], when: { type: 'DeleteUser' }, then: refused('not_found', 'user-not-found') },
+    {
+      name: 'a deleted account cannot change its password',
+      given: [...MEMBER, deleted],
+      when: { type: 'ChangePassword', passwordHash: 'h', via: 'reset' },
+      then: refused('not_found', 'user-not-found'),
+    },
+  ]);
+
+  it('the fold forgets the password hash and marks the account deleted', () => {
+    const state = fold([...MEMBER, deleted]);
+    expect(state.deleted).toBe(true);
+    expect(state.passwordHash).toBe('');
+  });
+});
+
 describe('evolve', () => {
   it('starts unregistered with no memberships', () => {
     const state = userDecider.initialState();
     expect(state).toEqual({
       registered: false,
+      deleted: false,
       userId: '',
       email: '',
       displayName: '',

@@ -10,16 +10,21 @@ export type UserEvent =
   | { type: 'MembershipRoleChanged'; data: { organizationId: string; role: Role; sourceRevision: number } }
   | { type: 'MembershipRevoked'; data: { organizationId: string; sourceRevision: number } }
   /** a reset from the mailed link, or a change with the current password (issue 9) */
-  | { type: 'PasswordChanged'; data: { passwordHash: string; via: 'reset' | 'change' } };
+  | { type: 'PasswordChanged'; data: { passwordHash: string; via: 'reset' | 'change' } }
+  /** the user deleted their account (issue 9): their personal data keys are forgotten right after */
+  | { type: 'UserDeleted'; data: { userId: string } };
 
 export type UserCommand =
   | { type: 'RegisterUser'; userId: string; email: string; displayName: string; passwordHash: string }
   | { type: 'ChangePassword'; passwordHash: string; via: 'reset' | 'change' }
+  | { type: 'DeleteUser' }
   /** what identity learned from organization's integration events; `sourceRevision` orders and de-duplicates */
   | { type: 'RecordMembership'; organizationId: string; change: 'granted' | 'role-changed' | 'revoked'; role?: Role; sourceRevision: number };
 
 export interface UserState {
   registered: boolean;
+  /** deleted accounts stay deleted: no sign-in, no token; the email can sign up again as a new user */
+  deleted: boolean;
   userId: string;
   email: string;
   displayName: string;
@@ -32,6 +37,7 @@ export interface UserState {
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   initialState: () => ({
     registered: false,
+    deleted: false,
     userId: '',
     email: '',
     displayName: '',
@@ -50,6 +56,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         return state;
       case 'PasswordChanged':
         return { ...state, passwordHash: event.data.passwordHash };
+      case 'UserDeleted':
+        return { ...state, deleted: true, passwordHash: '' };
       case 'MembershipRevoked':
         state.memberships.delete(event.data.organizationId);
         state.applied.set(event.data.organizationId, event.data.sourceRevision);
@@ -65,8 +73,11 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         const { type: _t, ...data } = command;
         return [{ type: 'UserRegistered', data }];
       }
+      case 'DeleteUser':
+        if (!state.registered || state.deleted) throw new DomainError('not_found', 'user not found', 'user-not-found');
+        return [{ type: 'UserDeleted', data: { userId: state.userId } }];
       case 'ChangePassword':
-        if (!state.registered) throw new DomainError('not_found', 'user not found', 'user-not-found');
+        if (!state.registered || state.deleted) throw new DomainError('not_found', 'user not found', 'user-not-found');
         return [{ type: 'PasswordChanged', data: { passwordHash: command.passwordHash, via: command.via } }];
       case 'RecordMembership': {
         const last = state.applied.get(command.organizationId) ?? -1;

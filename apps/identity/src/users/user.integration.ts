@@ -36,6 +36,8 @@ export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
         subject: e.data.userId,
         data: { userId: e.data.userId, email: e.data.email, displayName: e.data.displayName },
       });
+    case 'UserDeleted':
+      return toBusMessage(IDENTITY_EVENTS_TOPIC, { ...common, type: 'UserDeleted', subject: e.data.userId, data: { userId: e.data.userId } });
     case 'MembershipGranted': // internal: identity's copy of what organization published
     case 'MembershipRoleChanged':
     case 'MembershipRevoked':

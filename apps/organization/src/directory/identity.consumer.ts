@@ -3,13 +3,17 @@ import { BusMessage, derivedEventId } from '@lib/messaging';
 import { IdentityIntegrationEvent, identityEventSchemas, parseEnvelope } from '@lib/contracts';
 import { IntegrationEventHandler } from '@lib/service-kit';
 import { KnownUserRepository } from './known-user.repository';
+import { AccountErasure } from '../account-deletion/account-erasure.service';
 
 export const parseIdentityMessage = (message: BusMessage) => parseEnvelope(message, identityEventSchemas);
 
 /** records what identity published, in organization's own log; a redelivery appends nothing */
 @Injectable()
 export class IdentityEventsConsumer implements IntegrationEventHandler<IdentityIntegrationEvent> {
-  constructor(private readonly knownUsers: KnownUserRepository) {}
+  constructor(
+    private readonly knownUsers: KnownUserRepository,
+    private readonly erasure: AccountErasure,
+  ) {}
 
   async handle(event: IdentityIntegrationEvent) {
     switch (event.type) {
@@ -33,6 +37,9 @@ export class IdentityEventsConsumer implements IntegrationEventHandler<IdentityI
         );
         return;
       }
+      case 'UserDeleted':
+        // memberships removed, keys forgotten, read models rebuilt (apps/organization/src/account-deletion)
+        return this.erasure.erase(event);
     }
   }
 }

@@ -44,7 +44,8 @@ export type MembershipCommand = Envelope &
     | { type: 'DeclineInvitation'; invitationId: string; userId: string; email: string }
     | { type: 'ResendInvitation'; invitationId: string; expiresAt: string; sendId: string }
     | { type: 'ChangeMemberRole'; userId: string; role: Role }
-    | { type: 'RemoveMember'; userId: string }
+    /** `accountDeleted`: the user deleted their account (identity's UserDeleted); the system removes them even as the last Admin */
+    | { type: 'RemoveMember'; userId: string; accountDeleted?: boolean }
   );
 
 /** the changeable part of a resource */

@@ -75,7 +75,7 @@ const roleChanged = (p: Person, from: Role, to: Role): OrganizationEvent => ({
   type: 'MemberRoleChanged',
   data: { organizationId: ORG, userId: p.userId, from, to },
 });
-const removed = (p: Person, role: Role, by: 'admin' | 'self'): OrganizationEvent => ({
+const removed = (p: Person, role: Role, by: 'admin' | 'self' | 'account-deleted'): OrganizationEvent => ({
   type: 'MemberRemoved',
   data: { organizationId: ORG, userId: p.userId, email: p.email, role, by },
 });
@@ -905,6 +905,21 @@ describe('ChangeMemberRole', () => {
       given: SUSPENDED,
       when: changeRole(as(alice), eve, 'Admin'),
       then: refused('conflict', 'organization-suspended'),
+    },
+  ]);
+});
+
+describe('RemoveMember after an account deletion (issue 9)', () => {
+  const gone = (p: Person): OrganizationCommand => ({ type: 'RemoveMember', actor: system, at: NOW, userId: p.userId, accountDeleted: true });
+  run([
+    { name: 'a Developer whose account was deleted → removed, by account-deleted', given: ACME, when: gone(bob), then: emits(removed(bob, 'Developer', 'account-deleted')) },
+    { name: 'even the last Admin: the account is gone → removed', given: ACME, when: gone(alice), then: emits(removed(alice, 'Admin', 'account-deleted')) },
+    { name: 'not a member (a redelivery) → nothing', given: [...ACME, removed(bob, 'Developer', 'account-deleted')], when: gone(bob), then: nothing },
+    {
+      name: 'the flag from a user is not enough: the last Admin stays → conflict last-admin',
+      given: ACME,
+      when: { type: 'RemoveMember', actor: as(alice), at: NOW, userId: alice.userId, accountDeleted: true },
+      then: refused('conflict', 'last-admin'),
     },
   ]);
 });

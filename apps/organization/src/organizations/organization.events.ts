@@ -63,7 +63,7 @@ export interface OrganizationEventData {
   InvitationResent: { organizationId: string; invitationId: string; email: string; role: Role; expiresAt: string; sendId: string };
   MemberAdded: { organizationId: string; userId: string; email: string; role: Role; via: 'provisioning' | 'invitation' };
   MemberRoleChanged: { organizationId: string; userId: string; from: Role; to: Role };
-  MemberRemoved: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' };
+  MemberRemoved: { organizationId: string; userId: string; email: string; role: Role; by: 'admin' | 'self' | 'account-deleted' };
   ResourceCreated: { organizationId: string } & ResourceData;
   ResourceUpdated: ResourceRef & { changes: Partial<Pick<ResourceData, 'name' | 'config' | 'secret' | 'capabilities'>> };
   ResourceDisabled: ResourceRef;

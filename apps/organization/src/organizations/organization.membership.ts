@@ -89,6 +89,12 @@ export function decideMembership(command: MembershipCommand, state: Organization
     }
 
     case 'RemoveMember': {
+      if (command.accountDeleted && command.actor.kind === 'system') {
+        // the account no longer exists: nothing can keep it a member, suspended organization or last Admin alike
+        const gone = state.members.get(command.userId);
+        if (!gone) return [];
+        return [{ type: 'MemberRemoved', data: { organizationId, userId: gone.userId, email: gone.email, role: gone.role, by: 'account-deleted' } }];
+      }
       const self = command.actor.kind === 'user' && command.actor.userId === command.userId;
       if (!self) authorize(state, command.actor, 'members.manage');
       else if (!state.members.has(command.userId)) throw notAMember();
