@@ -2,7 +2,7 @@ import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
 import { AppAuditAction, Envelope, PACKAGING_EVENTS_TOPIC, toBusMessage } from '@lib/contracts';
 import { derivedEventId } from '@lib/messaging';
-import { unknownEvent } from '@lib/service-kit';
+import { envelopeBase, unknownEvent } from '@lib/service-kit';
 import { APP_STREAM_PREFIX, AppEvent } from './app.events';
 
 /** app-packaging publishes the lifecycle of apps, and an AppAudited event per action; definitions stay inside */
@@ -83,14 +83,9 @@ export function auditMessage(event: RecordedEvent): BusMessage | null {
       return unknownEvent(e);
   }
   const envelope: Envelope = {
+    ...envelopeBase(event, 'app-packaging', organizationId),
     id: derivedEventId('app-packaging-audit', event.id),
     type: 'AppAudited',
-    schemaVersion: 1,
-    source: 'app-packaging',
-    subject: organizationId,
-    sourceRevision: event.revision,
-    occurredAt: String(event.metadata.at ?? event.recordedAt),
-    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
     data: { organizationId, appId: e.data.appId, action, actor: String(event.metadata.actor ?? 'unknown'), details },
   };
   return toBusMessage(PACKAGING_EVENTS_TOPIC, envelope);
@@ -100,15 +95,7 @@ function lifecycleMessage(event: RecordedEvent): BusMessage | null {
   if (!event.streamName.startsWith(APP_STREAM_PREFIX)) return null;
   const e = { type: event.type, data: event.data } as AppEvent;
   const organizationId = String(event.metadata.organizationId ?? '');
-  const base = {
-    id: event.id,
-    schemaVersion: 1 as const,
-    source: 'app-packaging' as const,
-    subject: organizationId || e.data.appId,
-    sourceRevision: event.revision,
-    occurredAt: String(event.metadata.at ?? event.recordedAt),
-    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
-  };
+  const base = envelopeBase(event, 'app-packaging', organizationId || e.data.appId);
   switch (e.type) {
     case 'AppCreated':
       return toBusMessage(PACKAGING_EVENTS_TOPIC, {

@@ -1,20 +1,13 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
 import { IDENTITY_EVENTS_TOPIC, toBusMessage } from '@lib/contracts';
-import { unknownEvent } from '@lib/service-kit';
+import { envelopeBase, unknownEvent } from '@lib/service-kit';
 import { UserEvent } from './user.decider';
 import { VERIFICATION_STREAM_PREFIX, VerificationEvent } from '../verification/verification.decider';
 
 /** identity publishes who registered and who verified their email (never a password or token hash) */
 export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
-  const common = {
-    id: event.id,
-    schemaVersion: 1 as const,
-    source: 'identity' as const,
-    sourceRevision: event.revision,
-    occurredAt: String(event.metadata.at ?? event.recordedAt),
-    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
-  };
+  const common = envelopeBase(event, 'identity', '');
   if (event.streamName.startsWith(VERIFICATION_STREAM_PREFIX)) {
     const e = { type: event.type, data: event.data } as VerificationEvent;
     switch (e.type) {

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
-import { unknownEvent } from '@lib/service-kit';
+import { envelopeBase, unknownEvent } from '@lib/service-kit';
 import { ApiKeyIntegrationEvent, ORGANIZATION_API_KEYS_TOPIC, toBusMessage } from '@lib/contracts';
 import { API_KEY_STREAM_PREFIX, ApiKeyEvent } from './api-key.events';
 
@@ -11,15 +11,7 @@ import { API_KEY_STREAM_PREFIX, ApiKeyEvent } from './api-key.events';
 export function toApiKeyIntegrationMessage(event: RecordedEvent): BusMessage | null {
   if (!event.streamName.startsWith(API_KEY_STREAM_PREFIX)) return null;
   const e = { type: event.type, data: event.data } as ApiKeyEvent;
-  const base = {
-    id: event.id,
-    schemaVersion: 1 as const,
-    source: 'organization' as const,
-    subject: e.data.organizationId,
-    sourceRevision: event.revision,
-    occurredAt: String(event.metadata.at ?? event.recordedAt),
-    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
-  };
+  const base = envelopeBase(event, 'organization', e.data.organizationId);
   let integration: ApiKeyIntegrationEvent;
   switch (e.type) {
     case 'ApiKeyCreated': {

@@ -1,6 +1,6 @@
 import { RecordedEvent } from '@lib/eventstore';
 import { BusMessage } from '@lib/messaging';
-import { unknownEvent } from '@lib/service-kit';
+import { envelopeBase, unknownEvent } from '@lib/service-kit';
 import { Envelope, ORGANIZATION_EVENTS_TOPIC, OrganizationIntegrationEvent, toBusMessage } from '@lib/contracts';
 import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent, ResourceRef } from './organization.events';
 
@@ -8,15 +8,7 @@ import { ORGANIZATION_STREAM_PREFIX, OrganizationEvent, ResourceRef } from './or
 export function toIntegrationMessage(event: RecordedEvent): BusMessage | null {
   if (!event.streamName.startsWith(ORGANIZATION_STREAM_PREFIX)) return null;
   const e = { type: event.type, data: event.data } as OrganizationEvent;
-  const base = {
-    id: event.id,
-    schemaVersion: 1 as const,
-    source: 'organization' as const,
-    subject: e.data.organizationId,
-    sourceRevision: event.revision,
-    occurredAt: String(event.metadata.at ?? event.recordedAt),
-    ...(typeof event.metadata.correlationId === 'string' ? { correlationId: event.metadata.correlationId } : {}),
-  };
+  const base = envelopeBase(event, 'organization', e.data.organizationId);
   let integration: OrganizationIntegrationEvent;
   switch (e.type) {
     case 'OrganizationProvisioned':
