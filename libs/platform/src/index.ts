@@ -13,3 +13,4 @@ export * from './input-hygiene';
 export * from './email.field';
 export * from './metrics-access';
 export * from './region-peers';
+export * from './dto-fields';

@@ -6,19 +6,16 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { RESOURCE_KINDS } from '@lib/contracts';
+import { TextField } from '@lib/platform';
 import { APP_NAME_MAX, MAX_REQUIREMENTS, SLOT_PATTERN, SLOT_RULE } from './app-rules';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class RequirementDto {
   @ApiProperty({ example: 'crm', pattern: SLOT_PATTERN.source })
@@ -32,11 +29,7 @@ export class RequirementDto {
 }
 
 export class CreateAppDto {
-  @ApiProperty({ maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(APP_NAME_MAX)
+  @TextField({ max: APP_NAME_MAX, trim: true, notEmpty: true })
   name: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'the app definition (JSON), size-limited' })
@@ -52,12 +45,7 @@ export class CreateAppDto {
 }
 
 export class UpdateAppDto {
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(APP_NAME_MAX)
+  @TextField({ max: APP_NAME_MAX, optional: true, trim: true, notEmpty: true })
   name?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -75,10 +63,7 @@ export class UpdateAppDto {
 }
 
 export class BindSlotDto {
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, notEmpty: true })
   resourceId: string;
 }
 

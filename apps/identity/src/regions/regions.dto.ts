@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { REGIONS, Region, Role, ROLES } from '@lib/contracts';
+import { TextField } from '@lib/platform';
 
 /** one membership index entry, sent by the organization's region to the member's home region */
 export class MembershipIndexEntryDto {
@@ -14,9 +15,7 @@ export class MembershipIndexEntryDto {
   @Matches(/^org-(us|eu|apac)-[0-9a-z]{26}$/, { message: 'organizationId is not an organization id' })
   organizationId: string;
 
-  @ApiProperty({ maxLength: 200 })
-  @IsString()
-  @MaxLength(200)
+  @TextField({ max: 200 })
   organizationName: string;
 
   @ApiProperty({ enum: REGIONS })

@@ -1,9 +1,6 @@
-import { EmailField } from '@lib/platform';
+import { EmailField, TextField } from '@lib/platform';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class RegisterUserDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -15,11 +12,7 @@ export class RegisterUserDto {
   @MaxLength(256)
   password: string;
 
-  @ApiProperty({ example: 'Ada Lovelace', maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, trim: true, notEmpty: true, api: { example: 'Ada Lovelace' } })
   displayName: string;
 
   @ApiProperty({ required: false, writeOnly: true, description: 'the token of an invitation link: signing up with it confirms the email address' })
@@ -34,18 +27,12 @@ export class SignInDto {
   @EmailField()
   email: string;
 
-  @ApiProperty({ writeOnly: true })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
+  @TextField({ max: 256, notEmpty: true, api: { writeOnly: true } })
   password: string;
 }
 
 export class SelectOrganizationDto {
-  @ApiProperty({ example: 'org-us-01jd0000000000000000000000' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, notEmpty: true, api: { example: 'org-us-01jd0000000000000000000000' } })
   organizationId: string;
 }
 

@@ -1,10 +1,8 @@
-import { EmailField } from '@lib/platform';
+import { EmailField, TextField } from '@lib/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { REGIONS, Region, Role, ROLES } from '@lib/contracts';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class AdminDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -13,11 +11,7 @@ export class AdminDto {
 }
 
 export class ProvisionOrganizationDto {
-  @ApiProperty({ example: 'Acme Support', minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, trim: true, notEmpty: true, api: { example: 'Acme Support', minLength: 1 } })
   name: string;
 
   @ApiProperty({ enum: REGIONS })
@@ -32,19 +26,12 @@ export class ProvisionOrganizationDto {
 }
 
 export class RenameOrganizationDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, trim: true, notEmpty: true, api: { minLength: 1 } })
   name: string;
 }
 
 export class SuspendOrganizationDto {
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @TextField({ max: 500, optional: true })
   reason?: string;
 }
 
@@ -82,21 +69,12 @@ export class PageQueryDto {
 }
 
 export class AuthzCheckDto {
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, notEmpty: true })
   userId: string;
 
-  @ApiProperty()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, notEmpty: true })
   organizationId: string;
 
-  @ApiProperty({ example: 'apps.publish' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, notEmpty: true, api: { example: 'apps.publish' } })
   permission: string;
 }

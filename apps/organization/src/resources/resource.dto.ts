@@ -1,24 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
-} from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Matches, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { INTEGRATION_KINDS } from '@lib/contracts';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+import { EnumListField, TextField } from '@lib/platform';
 
 /** a non-secret JSON object of at most 16 KiB */
 @ValidatorConstraint({ name: 'smallJson' })
@@ -32,11 +15,7 @@ class SmallJson implements ValidatorConstraintInterface {
 }
 
 export class CreateIntegrationDto {
-  @ApiProperty({ maxLength: 100 })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, trim: true, notEmpty: true })
   name: string;
 
   @ApiProperty({ enum: INTEGRATION_KINDS })
@@ -49,21 +28,12 @@ export class CreateIntegrationDto {
   @Validate(SmallJson)
   config?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ writeOnly: true, description: 'stored encrypted, never returned', maxLength: 4096 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
+  @TextField({ max: 4096, optional: true, notEmpty: true, api: { writeOnly: true, description: 'stored encrypted, never returned' } })
   secret?: string;
 }
 
 export class UpdateIntegrationDto {
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, optional: true, trim: true, notEmpty: true })
   name?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -72,11 +42,7 @@ export class UpdateIntegrationDto {
   @Validate(SmallJson)
   config?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ writeOnly: true, maxLength: 4096 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
+  @TextField({ max: 4096, optional: true, notEmpty: true, api: { writeOnly: true } })
   secret?: string;
 }
 
@@ -92,38 +58,17 @@ export class CreatePhoneNumberDto {
   @IsIn(['twilio'])
   provider: string;
 
-  @ApiProperty({ enum: CAPABILITIES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(2)
-  @ArrayUnique()
-  @IsIn(CAPABILITIES, { each: true })
+  @EnumListField(CAPABILITIES, { min: 1, unique: true })
   capabilities: string[];
 
-  @ApiPropertyOptional({ maxLength: 100, description: 'defaults to the number' })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, optional: true, trim: true, notEmpty: true, api: { description: 'defaults to the number' } })
   name?: string;
 }
 
 export class UpdatePhoneNumberDto {
-  @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @TextField({ max: 100, optional: true, trim: true, notEmpty: true })
   name?: string;
 
-  @ApiPropertyOptional({ enum: CAPABILITIES, isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(2)
-  @ArrayUnique()
-  @IsIn(CAPABILITIES, { each: true })
+  @EnumListField(CAPABILITIES, { optional: true, min: 1, unique: true })
   capabilities?: string[];
 }

@@ -1,62 +1,39 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { organizationEventSchemas } from '@lib/contracts';
+import { EnumListField, TextField } from '@lib/platform';
 import { PageQueryDto } from '../organizations/organization.dto';
 import { MAX_WEBHOOK_URL_LENGTH } from './webhook-url';
 
 const EVENT_TYPES = Object.keys(organizationEventSchemas);
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateWebhookEndpointDto {
-  @ApiProperty({ description: 'http(s) URL receiving the deliveries; public addresses only unless WEBHOOK_ALLOW_PRIVATE=true', maxLength: MAX_WEBHOOK_URL_LENGTH })
-  @IsString()
-  @MaxLength(MAX_WEBHOOK_URL_LENGTH)
+  @TextField({
+    max: MAX_WEBHOOK_URL_LENGTH,
+    api: { description: 'http(s) URL receiving the deliveries; public addresses only unless WEBHOOK_ALLOW_PRIVATE=true' },
+  })
   url: string;
 
-  @ApiPropertyOptional({ description: 'organization.events.v1 types to deliver; empty or absent means every type', enum: EVENT_TYPES, isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(EVENT_TYPES.length)
-  @IsIn(EVENT_TYPES, { each: true })
+  @EnumListField(EVENT_TYPES, { optional: true, description: 'organization.events.v1 types to deliver; empty or absent means every type' })
   eventTypes?: string[];
 
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(500)
+  @TextField({ max: 500, optional: true, trim: true })
   description?: string;
 }
 
 export class UpdateWebhookEndpointDto {
-  @ApiPropertyOptional({ maxLength: MAX_WEBHOOK_URL_LENGTH })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_WEBHOOK_URL_LENGTH)
+  @TextField({ max: MAX_WEBHOOK_URL_LENGTH, optional: true })
   url?: string;
 
-  @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(EVENT_TYPES.length)
-  @IsIn(EVENT_TYPES, { each: true })
+  @EnumListField(EVENT_TYPES, { optional: true })
   eventTypes?: string[];
 
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(500)
+  @TextField({ max: 500, optional: true, trim: true })
   description?: string;
 }
 
 export class DisableWebhookEndpointDto {
-  @ApiPropertyOptional({ maxLength: 500, description: 'shown to Admins next to the endpoint' })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(500)
+  @TextField({ max: 500, optional: true, trim: true, api: { description: 'shown to Admins next to the endpoint' } })
   reason?: string;
 }
 

@@ -5,21 +5,8 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BodyMeter } from '../internal/body';
 import { errorCode, releaseBody } from '../internal/util';
-import {
-  normalizeContentType,
-  normalizeObjectMetadata,
-  validateExpectedSize,
-  validateObjectKey,
-  validatePresignExpiry,
-} from '../object-key';
-import {
-  ObjectNotFoundError,
-  ObjectStat,
-  ObjectStorage,
-  ObjectStorageClosedError,
-  PutObjectOptions,
-  PutObjectResult,
-} from '../object-storage.port';
+import { normalizeContentType, normalizeObjectMetadata, validateExpectedSize, validateObjectKey, validatePresignExpiry } from '../object-key';
+import { ObjectNotFoundError, ObjectStat, ObjectStorage, ObjectStorageClosedError, PutObjectOptions, PutObjectResult } from '../object-storage.port';
 
 export interface FilesystemObjectStorageOptions {
   /** directory holding the objects; created if missing. Give each store its own directory. */

@@ -5,21 +5,8 @@ import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { BodyMeter } from '../internal/body';
 import { errorCode, releaseBody } from '../internal/util';
-import {
-  normalizeContentType,
-  normalizeObjectMetadata,
-  validateExpectedSize,
-  validateObjectKey,
-  validatePresignExpiry,
-} from '../object-key';
-import {
-  ObjectNotFoundError,
-  ObjectStat,
-  ObjectStorage,
-  ObjectStorageClosedError,
-  PutObjectOptions,
-  PutObjectResult,
-} from '../object-storage.port';
+import { normalizeContentType, normalizeObjectMetadata, validateExpectedSize, validateObjectKey, validatePresignExpiry } from '../object-key';
+import { ObjectNotFoundError, ObjectStat, ObjectStorage, ObjectStorageClosedError, PutObjectOptions, PutObjectResult } from '../object-storage.port';
 
 export interface S3ObjectStorageOptions {
   /** host name or IP, without scheme or port */
