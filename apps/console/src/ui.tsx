@@ -97,6 +97,33 @@ export function Field(props: {
   );
 }
 
+/** a new password, with the rule people are told before they are refused */
+export function NewPasswordField(props: { label?: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <Field
+      label={props.label ?? 'Password'}
+      type="password"
+      value={props.value}
+      onChange={props.onChange}
+      required
+      autoComplete="new-password"
+      hint="At least 12 characters; a passphrase of a few words is best."
+    />
+  );
+}
+
+/** a form's last row: what went wrong (if anything), then its submit button, disabled while the action runs */
+export function Submit({ action, children }: { action: { error: string | null; busy: boolean }; children: ReactNode }) {
+  return (
+    <>
+      <Alert>{action.error}</Alert>
+      <button type="submit" disabled={action.busy}>
+        {children}
+      </button>
+    </>
+  );
+}
+
 export function Select<T extends string>(props: {
   label: string;
   value: T;

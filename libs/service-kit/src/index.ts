@@ -3,3 +3,4 @@ export * from './service-kit.module';
 export * from './service-handles';
 export * from './bootstrap';
 export * from './integration';
+export * from './repository';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AggregateBatch, AggregateRepository, assertNever, Decider, DomainError, EventMetadata, EventStore, WrongExpectedRevisionError } from '@lib/eventstore';
-import { EVENT_STORE } from '@lib/service-kit';
+import { EventSourcedRepository } from '@lib/service-kit';
 
 /**
  * Which app of an organization holds an app key. The first import of a key appends `AppKeyReserved` to the
@@ -52,11 +52,7 @@ export const appKeyDecider: Decider<AppKeyCommand, AppKeyEvent, AppKeyState> = {
 };
 
 @Injectable()
-export class AppKeyRepository extends AggregateRepository<AppKeyCommand, AppKeyEvent, AppKeyState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, appKeyDecider, appKeyStream);
-  }
-}
+export class AppKeyRepository extends EventSourcedRepository(appKeyDecider, appKeyStream) {}
 
 /**
  * Creates an aggregate (`command` decided on `repository`'s stream `id`) and reserves `appKey` for it, in one

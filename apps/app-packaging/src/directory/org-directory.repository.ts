@@ -1,12 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AggregateRepository, EventStore } from '@lib/eventstore';
-import { EVENT_STORE } from '@lib/service-kit';
-import { OrgDirectoryCommand, orgDirectoryDecider, OrgDirectoryEvent, OrgDirectoryState, orgDirectoryStream } from './org-directory.decider';
+import { Injectable } from '@nestjs/common';
+import { EventSourcedRepository } from '@lib/service-kit';
+import { orgDirectoryDecider, orgDirectoryStream } from './org-directory.decider';
 
 /** the organizations, members and resources as app-packaging learned them from organization's events */
 @Injectable()
-export class OrgDirectoryRepository extends AggregateRepository<OrgDirectoryCommand, OrgDirectoryEvent, OrgDirectoryState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, orgDirectoryDecider, orgDirectoryStream, { cacheSize: 20_000 });
-  }
-}
+export class OrgDirectoryRepository extends EventSourcedRepository(orgDirectoryDecider, orgDirectoryStream, { cacheSize: 20_000 }) {}

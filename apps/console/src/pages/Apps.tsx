@@ -3,7 +3,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { href, navigate } from '../router';
 import type { App, Requirement, ResourceKind } from '../api/types';
-import { Alert, Field, Pager, Select, Status, Title, statusLabel, useAction, useLoad, usePages } from '../ui';
+import { Alert, Field, Pager, Select, Status, Title, statusLabel, useAction, useLoad, usePages, Submit } from '../ui';
 
 const PAGE_SIZE = 25;
 const KINDS: readonly ResourceKind[] = ['salesforce', 'http-api', 'twilio-account', 'smtp', 'phone-number'];
@@ -171,10 +171,7 @@ export function NewApp({ org }: { org: string }) {
             </button>
           </div>
         </fieldset>
-        <Alert>{action.error}</Alert>
-        <button type="submit" disabled={action.busy}>
-          Create app
-        </button>
+        <Submit action={action}>Create app</Submit>
       </form>
     </>
   );

@@ -1,11 +1,12 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/api';
 import { session } from '../session';
 import { href } from '../router';
 import { linkToken } from '../link-token';
 import type { MyInvitation } from '../api/types';
-import { Alert, Field, Status, Title, useAction, useLoad, useSession } from '../ui';
+import { Alert, Status, Title, useAction, useLoad, useSession } from '../ui';
 import { SignIn } from './SignIn';
+import { NewAccountForm } from './NewAccountForm';
 
 /**
  * Where the invitation mail's link lands (`/?token=…#/invitations/<id>`). Someone without an account creates it here:
@@ -50,40 +51,15 @@ export function InvitationLink({ invitationId }: { invitationId: string }) {
 }
 
 function SignUpFromLink({ token }: { token: string }) {
-  const [displayName, setDisplayName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const action = useAction();
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    await action.run(async () => {
-      await api.signUp({ email, password, displayName, ...(token ? { invitationToken: token } : {}) });
-      const answer = await api.signIn({ email, password });
-      if ('status' in answer) throw new Error('Your account asks for a second factor: sign in instead.');
-      session.signedIn(answer);
-      session.matrix(await api.permissions());
-    });
-  }
-
   return (
-    <form onSubmit={submit} aria-label="Create your account">
-      <Field label="Your name" value={displayName} onChange={setDisplayName} required autoComplete="name" />
-      <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="email" hint="The address the invitation was mailed to." />
-      <Field
-        label="Password"
-        type="password"
-        value={password}
-        onChange={setPassword}
-        required
-        autoComplete="new-password"
-        hint="At least 12 characters; a passphrase of a few words is best."
-      />
-      <Alert>{action.error}</Alert>
-      <button type="submit" disabled={action.busy}>
-        Create account
-      </button>
-    </form>
+    <NewAccountForm
+      label="Create your account"
+      emailHint="The address the invitation was mailed to."
+      invitationToken={token || undefined}
+      onSecondFactor={() => {
+        throw new Error('Your account asks for a second factor: sign in instead.');
+      }}
+    />
   );
 }
 

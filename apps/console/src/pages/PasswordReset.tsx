@@ -3,7 +3,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { href } from '../router';
 import { dropLinkToken, linkToken } from '../link-token';
-import { Alert, Field, Status, Title, useAction } from '../ui';
+import { Alert, Field, Status, Title, useAction, Submit, NewPasswordField } from '../ui';
 
 /** "Forgot your password?": a reset link by mail. The answer is the same whether or not the address has an account. */
 export function ForgotPassword() {
@@ -20,10 +20,7 @@ export function ForgotPassword() {
       <Title>Reset your password</Title>
       <form onSubmit={submit} aria-label="Reset your password">
         <Field label="Email" type="email" value={email} onChange={setEmail} required autoComplete="username" />
-        <Alert>{action.error}</Alert>
-        <button type="submit" disabled={action.busy}>
-          Mail me a reset link
-        </button>
+        <Submit action={action}>Mail me a reset link</Submit>
       </form>
       {action.status && <Status>{action.status}</Status>}
       <p>
@@ -71,20 +68,9 @@ export function ResetPassword() {
       ) : (
         <>
           <form onSubmit={submit} aria-label="Choose a new password">
-            <Field
-              label="New password"
-              type="password"
-              value={password}
-              onChange={setPassword}
-              required
-              autoComplete="new-password"
-              hint="At least 12 characters; a passphrase of a few words is best."
-            />
+            <NewPasswordField label="New password" value={password} onChange={setPassword} />
             <Field label="New password again" type="password" value={repeat} onChange={setRepeat} required autoComplete="new-password" />
-            <Alert>{action.error}</Alert>
-            <button type="submit" disabled={action.busy}>
-              Set the new password
-            </button>
+            <Submit action={action}>Set the new password</Submit>
           </form>
           <p>
             Links work once and expire. <a href={href({ page: 'forgot-password' })}>Ask for a new link</a>

@@ -3,7 +3,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { href, navigate } from '../router';
 import type { MfaEnrolment } from '../api/types';
-import { Alert, Field, Status, Title, useAction, useLoad, useSession } from '../ui';
+import { Alert, Field, Status, Title, useAction, useLoad, useSession, Submit, NewPasswordField } from '../ui';
 
 /** The signed-in person's own account: password, sessions and the second factor. */
 export function Profile() {
@@ -58,19 +58,8 @@ function ChangePassword() {
       <h2 id="password-title">Password</h2>
       <form onSubmit={submit} aria-label="Change your password">
         <Field label="Current password" type="password" value={currentPassword} onChange={setCurrent} required autoComplete="current-password" />
-        <Field
-          label="New password"
-          type="password"
-          value={newPassword}
-          onChange={setNew}
-          required
-          autoComplete="new-password"
-          hint="At least 12 characters; a passphrase of a few words is best."
-        />
-        <Alert>{action.error}</Alert>
-        <button type="submit" disabled={action.busy}>
-          Change password
-        </button>
+        <NewPasswordField label="New password" value={newPassword} onChange={setNew} />
+        <Submit action={action}>Change password</Submit>
       </form>
       {action.status && <Status>{action.status}</Status>}
     </section>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api/api';
 import { session } from '../session';
 import { navigate } from '../router';
-import { Alert, Field, Title, useAction, useSession } from '../ui';
+import { Field, Title, useAction, useSession, Submit } from '../ui';
 
 /**
  * The sign-in form. On its own page it opens the organizations; embedded (the invitation link's page) it stays where
@@ -43,10 +43,7 @@ export function SignIn({ embedded = false }: { embedded?: boolean }) {
         {mfaToken && (
           <Field label="Code from your authenticator app (or a recovery code)" value={code} onChange={setCode} required autoComplete="one-time-code" />
         )}
-        <Alert>{action.error}</Alert>
-        <button type="submit" disabled={action.busy}>
-          Sign in
-        </button>
+        <Submit action={action}>Sign in</Submit>
       </form>
       <p>
         <a href="#/forgot-password">Forgot your password?</a>

@@ -1,31 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AggregateRepository, EventStore } from '@lib/eventstore';
-import { EVENT_STORE } from '@lib/service-kit';
-import {
-  InvitationsCommand,
-  invitationsDecider,
-  InvitationsEvent,
-  InvitationsState,
-  invitationsStream,
-  KnownOrganizationCommand,
-  knownOrganizationDecider,
-  KnownOrganizationEvent,
-  KnownOrganizationState,
-  knownOrganizationStream,
-} from './directory.decider';
+import { Injectable } from '@nestjs/common';
+import { EventSourcedRepository } from '@lib/service-kit';
+import { invitationsDecider, invitationsStream, knownOrganizationDecider, knownOrganizationStream } from './directory.decider';
 
 /** the organizations organization published (name, region, status) */
 @Injectable()
-export class KnownOrganizationRepository extends AggregateRepository<KnownOrganizationCommand, KnownOrganizationEvent, KnownOrganizationState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, knownOrganizationDecider, knownOrganizationStream, { cacheSize: 20_000 });
-  }
-}
+export class KnownOrganizationRepository extends EventSourcedRepository(knownOrganizationDecider, knownOrganizationStream, { cacheSize: 20_000 }) {}
 
 /** pending invitations, by email */
 @Injectable()
-export class InvitationsRepository extends AggregateRepository<InvitationsCommand, InvitationsEvent, InvitationsState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, invitationsDecider, invitationsStream, { cacheSize: 10_000 });
-  }
-}
+export class InvitationsRepository extends EventSourcedRepository(invitationsDecider, invitationsStream, { cacheSize: 10_000 }) {}

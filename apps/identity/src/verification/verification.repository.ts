@@ -1,12 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AggregateRepository, EventStore } from '@lib/eventstore';
-import { EVENT_STORE } from '@lib/service-kit';
-import { VerificationCommand, verificationDecider, VerificationEvent, VerificationState, verificationStream } from './verification.decider';
+import { Injectable } from '@nestjs/common';
+import { EventSourcedRepository } from '@lib/service-kit';
+import { verificationDecider, verificationStream } from './verification.decider';
 
 /** proof of email ownership, one stream per user */
 @Injectable()
-export class VerificationRepository extends AggregateRepository<VerificationCommand, VerificationEvent, VerificationState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, verificationDecider, verificationStream, { cacheSize: 50_000 });
-  }
-}
+export class VerificationRepository extends EventSourcedRepository(verificationDecider, verificationStream, { cacheSize: 50_000 }) {}

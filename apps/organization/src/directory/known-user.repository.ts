@@ -1,12 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AggregateRepository, EventStore } from '@lib/eventstore';
-import { EVENT_STORE } from '@lib/service-kit';
-import { KnownUserCommand, knownUserDecider, KnownUserEvent, KnownUserState, knownUserStream } from './known-user';
+import { Injectable } from '@nestjs/common';
+import { EventSourcedRepository } from '@lib/service-kit';
+import { knownUserDecider, knownUserStream } from './known-user';
 
 /** the users identity published, by email */
 @Injectable()
-export class KnownUserRepository extends AggregateRepository<KnownUserCommand, KnownUserEvent, KnownUserState> {
-  constructor(@Inject(EVENT_STORE) store: EventStore) {
-    super(store, knownUserDecider, knownUserStream, { cacheSize: 10_000 });
-  }
-}
+export class KnownUserRepository extends EventSourcedRepository(knownUserDecider, knownUserStream, { cacheSize: 10_000 }) {}
