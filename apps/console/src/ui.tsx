@@ -124,6 +124,30 @@ export function Submit({ action, children }: { action: { error: string | null; b
   );
 }
 
+/**
+ * A data table with its (visually hidden) caption, which names it for screen readers, and its column headers; a
+ * column given as `false` (e.g. "Actions" for someone who may not act) is left out. The rows are the children.
+ */
+export function Table({ caption, columns, children }: { caption: string; columns: (string | false)[]; children: ReactNode }) {
+  return (
+    <table>
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          {columns
+            .filter((c): c is string => c !== false)
+            .map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
 export function Select<T extends string>(props: {
   label: string;
   value: T;

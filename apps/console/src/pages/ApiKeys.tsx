@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/api';
 import type { ApiKey, Role } from '../api/types';
-import { Alert, Field, Select, Status, Title, useAction, useLoad } from '../ui';
+import { Alert, Field, Select, Status, Title, useAction, useLoad, Table } from '../ui';
 
 type KeyRole = Exclude<Role, 'Admin'>;
 const KEY_ROLES: readonly KeyRole[] = ['Developer', 'Agent'];
@@ -57,35 +57,23 @@ export function ApiKeys({ org }: { org: string }) {
       )}
       {keys.data && keys.data.length === 0 && <p>No API key yet.</p>}
       {keys.data && keys.data.length > 0 && (
-        <table>
-          <caption className="visually-hidden">API keys of the organization</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Status</th>
-              <th scope="col">Actions</th>
+        <Table caption="API keys of the organization" columns={['Name', 'Role', 'Created', 'Status', 'Actions']}>
+          {keys.data.map((k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td>{k.role}</td>
+              <td>{new Date(k.createdAt).toLocaleString()}</td>
+              <td>{k.status === 'revoked' && k.revokedAt ? `revoked ${new Date(k.revokedAt).toLocaleString()}` : k.status}</td>
+              <td>
+                {k.status === 'active' && (
+                  <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(k)}>
+                    Revoke<span className="visually-hidden"> the API key {k.name}</span>
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {keys.data.map((k) => (
-              <tr key={k.id}>
-                <td>{k.name}</td>
-                <td>{k.role}</td>
-                <td>{new Date(k.createdAt).toLocaleString()}</td>
-                <td>{k.status === 'revoked' && k.revokedAt ? `revoked ${new Date(k.revokedAt).toLocaleString()}` : k.status}</td>
-                <td>
-                  {k.status === 'active' && (
-                    <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(k)}>
-                      Revoke<span className="visually-hidden"> the API key {k.name}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </>
   );

@@ -3,7 +3,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { href, navigate } from '../router';
 import type { App, Requirement, ResourceKind } from '../api/types';
-import { Alert, Field, Pager, Select, Status, Title, statusLabel, useAction, useLoad, usePages, Submit } from '../ui';
+import { Alert, Field, Pager, Select, Status, Title, statusLabel, useAction, useLoad, usePages, Submit, Table } from '../ui';
 
 const PAGE_SIZE = 25;
 const KINDS: readonly ResourceKind[] = ['salesforce', 'http-api', 'twilio-account', 'smtp', 'phone-number'];
@@ -65,39 +65,27 @@ export function Apps({ org }: { org: string }) {
           {items.length} of {list.data.items.length} apps
         </p>
       )}
-      <table>
-        <caption className="visually-hidden">Apps of the organization</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">State</th>
-            <th scope="col">Version</th>
-            <th scope="col">Origin</th>
-            {canExport && <th scope="col">Actions</th>}
+      <Table caption="Apps of the organization" columns={['Name', 'State', 'Version', 'Origin', canExport && 'Actions']}>
+        {pages.rows.map((a) => (
+          <tr key={a.id}>
+            <td>
+              <a href={href({ page: 'app', org, app: a.id })}>{a.name}</a>
+            </td>
+            <td>
+              <span className={`state ${a.status}`}>{statusLabel(a.status)}</span>
+            </td>
+            <td>{a.version}</td>
+            <td>{a.origin ? `imported from ${a.origin.sourceOrganizationName} (${a.origin.sourceRegion})` : 'created here'}</td>
+            {canExport && (
+              <td>
+                <button type="button" disabled={action.busy} onClick={() => action.run(() => exportApp(org, a), `${a.name} was exported.`)}>
+                  Export<span className="visually-hidden"> {a.name}</span>
+                </button>
+              </td>
+            )}
           </tr>
-        </thead>
-        <tbody>
-          {pages.rows.map((a) => (
-            <tr key={a.id}>
-              <td>
-                <a href={href({ page: 'app', org, app: a.id })}>{a.name}</a>
-              </td>
-              <td>
-                <span className={`state ${a.status}`}>{statusLabel(a.status)}</span>
-              </td>
-              <td>{a.version}</td>
-              <td>{a.origin ? `imported from ${a.origin.sourceOrganizationName} (${a.origin.sourceRegion})` : 'created here'}</td>
-              {canExport && (
-                <td>
-                  <button type="button" disabled={action.busy} onClick={() => action.run(() => exportApp(org, a), `${a.name} was exported.`)}>
-                    Export<span className="visually-hidden"> {a.name}</span>
-                  </button>
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <Pager
         label="App pages"
         page={pages.page}

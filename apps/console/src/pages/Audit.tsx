@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api/api';
 import type { AuditEntry } from '../api/types';
-import { Alert, Field, Pager, Title, useLoad } from '../ui';
+import { Alert, Field, Pager, Title, useLoad, Table } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -17,31 +17,19 @@ export function Audit({ org }: { org: string }) {
       <Title>Audit</Title>
       <Field label="Filter this page by action, actor or subject" value={filter} onChange={setFilter} />
       <Alert>{page.error}</Alert>
-      <table>
-        <caption className="visually-hidden">Audit entries, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Action</th>
-            <th scope="col">Subject</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Details</th>
+      <Table caption="Audit entries, newest first" columns={['When', 'Action', 'Subject', 'Actor', 'Details']}>
+        {rows.map((e) => (
+          <tr key={e.revision}>
+            <td>{new Date(e.at).toLocaleString()}</td>
+            <td>{e.action}</td>
+            <td>{e.subject}</td>
+            <td>{e.actor}</td>
+            <td>
+              <code>{JSON.stringify(e.details)}</code>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((e) => (
-            <tr key={e.revision}>
-              <td>{new Date(e.at).toLocaleString()}</td>
-              <td>{e.action}</td>
-              <td>{e.subject}</td>
-              <td>{e.actor}</td>
-              <td>
-                <code>{JSON.stringify(e.details)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <Pager
         label="Audit pages"
         page={cursors.length - 1}

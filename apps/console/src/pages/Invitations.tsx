@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/api';
 import { ROLES, type Invitation, type InvitationStatus, type Role } from '../api/types';
-import { Alert, article, Field, Pager, Select, Status, useAction, useLoad } from '../ui';
+import { Alert, article, Field, Pager, Select, Status, useAction, useLoad, Table } from '../ui';
 
 const PAGE_SIZE = 50;
 type Filter = 'awaiting' | 'all' | InvitationStatus;
@@ -69,39 +69,28 @@ export function Invitations({ org }: { org: string }) {
       {rows.length === 0 ? (
         <p>{filter === 'awaiting' ? 'No invitation is awaiting an answer.' : 'No invitation in this state on this page.'}</p>
       ) : (
-        <table aria-label="Invitations">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Actions</th>
+        <Table caption="Invitations" columns={['Email', 'Role', 'State', 'Expires', 'Actions']}>
+          {rows.map((i) => (
+            <tr key={i.id}>
+              <td>{i.email}</td>
+              <td>{i.role}</td>
+              <td>{i.status}</td>
+              <td>{new Date(i.expiresAt).toLocaleString()}</td>
+              <td className="actions">
+                {(i.status === 'pending' || i.status === 'expired') && (
+                  <button type="button" disabled={action.busy} onClick={() => resend(i)}>
+                    Resend<span className="visually-hidden"> the invitation of {i.email}</span>
+                  </button>
+                )}
+                {i.status === 'pending' && (
+                  <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(i)}>
+                    Revoke<span className="visually-hidden"> the invitation of {i.email}</span>
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((i) => (
-              <tr key={i.id}>
-                <td>{i.email}</td>
-                <td>{i.role}</td>
-                <td>{i.status}</td>
-                <td>{new Date(i.expiresAt).toLocaleString()}</td>
-                <td className="actions">
-                  {(i.status === 'pending' || i.status === 'expired') && (
-                    <button type="button" disabled={action.busy} onClick={() => resend(i)}>
-                      Resend<span className="visually-hidden"> the invitation of {i.email}</span>
-                    </button>
-                  )}
-                  {i.status === 'pending' && (
-                    <button type="button" className="danger" disabled={action.busy} onClick={() => revoke(i)}>
-                      Revoke<span className="visually-hidden"> the invitation of {i.email}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {(cursors.length > 1 || page.data?.nextCursor) && (
         <Pager

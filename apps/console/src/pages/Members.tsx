@@ -3,7 +3,7 @@ import { api } from '../api/api';
 import { session } from '../session';
 import { ROLES, type Member, type Page, type Role } from '../api/types';
 import { Invitations } from './Invitations';
-import { Alert, article, Field, Pager, Select, Status, Title, useAction, useLoad, usePages } from '../ui';
+import { Alert, article, Field, Pager, Select, Status, Title, useAction, useLoad, usePages, Table } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -55,22 +55,11 @@ export function Members({ org }: { org: string }) {
       <Alert>{action.error ?? page.error ?? found.error}</Alert>
       {action.status && <Status>{action.status}</Status>}
       {search && found.data && <Status>{found.data.length} members match “{search}”.</Status>}
-      <table>
-        <caption className="visually-hidden">Members of the organization</caption>
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Joined</th>
-            {manage && <th scope="col">Actions</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((m) => (
-            <MemberRow key={m.userId} member={m} manage={manage} busy={action.busy} onRole={changeRole} onRemove={remove} />
-          ))}
-        </tbody>
-      </table>
+      <Table caption="Members of the organization" columns={['Email', 'Role', 'Joined', manage && 'Actions']}>
+        {rows.map((m) => (
+          <MemberRow key={m.userId} member={m} manage={manage} busy={action.busy} onRole={changeRole} onRemove={remove} />
+        ))}
+      </Table>
       {search ? (
         <Pager
           label="Search result pages"
