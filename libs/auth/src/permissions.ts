@@ -1,10 +1,9 @@
 import { Role, ROLES } from '@lib/contracts';
 
-/** The one permission matrix. Served at GET /v1/permissions and used by every guard. */
-export const PERMISSIONS = [
-  'console.access',
-  'portals.use',
-  'reports.read',
+/** what every member may do (Agents do only this) */
+const EVERYONE = ['console.access', 'portals.use', 'reports.read'] as const;
+/** what Developers may do on top: build, integrate external resources and publish */
+const BUILDERS = [
   'apps.read',
   'apps.edit',
   'apps.publish',
@@ -13,24 +12,17 @@ export const PERMISSIONS = [
   'resources.read',
   'resources.manage',
   'members.read',
-  'members.manage',
-  'organization.manage',
-  'audit.read',
 ] as const;
+/** what only Admins may do */
+const ADMINS = ['members.manage', 'organization.manage', 'audit.read'] as const;
+
+/** The one permission matrix. Served at GET /v1/permissions and used by every guard. */
+export const PERMISSIONS = [...EVERYONE, ...BUILDERS, ...ADMINS] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const everyone: Permission[] = ['console.access', 'portals.use', 'reports.read'];
-const builders: Permission[] = [
-  'apps.read',
-  'apps.edit',
-  'apps.publish',
-  'apps.export',
-  'apps.import',
-  'resources.read',
-  'resources.manage',
-  'members.read',
-];
-const admins: Permission[] = ['members.manage', 'organization.manage', 'audit.read'];
+const everyone: readonly Permission[] = EVERYONE;
+const builders: readonly Permission[] = BUILDERS;
+const admins: readonly Permission[] = ADMINS;
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = Object.freeze({
   Admin: new Set([...everyone, ...builders, ...admins]),

@@ -9,3 +9,4 @@ export * from './catalog';
 export * from './asyncapi';
 export * from './audit.ingest.v1';
 export * from './organization.api-keys.v1';
+export * from './audit-entry';

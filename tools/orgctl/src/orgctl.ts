@@ -10,6 +10,7 @@
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
+import type { AuditEntry } from '@lib/contracts';
 import { ApiClient, ApiFailure } from './api-client';
 import { caughtUp, describeReaders, parseReadiness, watchCatchUp } from './catch-up';
 import { ProgressOutput } from './progress';
@@ -508,15 +509,6 @@ async function changeStatus(ctx: Context, action: 'suspend' | 'reactivate') {
   if (ctx.json) printJson(ctx, org);
   else ctx.io.stdout.write(`${action === 'suspend' ? 'suspended' : 'reactivated'} ${org.id} "${org.name}": status ${org.status}\n`);
   return EXIT.ok;
-}
-
-interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-  revision: number;
 }
 
 /**

@@ -11,31 +11,22 @@ export interface ImportSettings {
   resources: Map<string, KnownResource>;
 }
 
+/** what a package brings: the content of the new version, where it came from and how its slots bind */
+export interface PackageContent {
+  appKey: string;
+  name: string;
+  definition: unknown;
+  requirements: Requirement[];
+  origin: ImportOrigin;
+  plan: PlanEntry[];
+  apply?: ImportSettings;
+}
+
 /** an app's versions: creating or importing it, editing, upgrading from a package, rolling back */
 export type AppVersionCommand =
   | { type: 'CreateApp'; appId: string; organizationId: string; name: string; definition: unknown; requirements: Requirement[] }
-  | {
-      type: 'ImportApp';
-      appId: string;
-      appKey: string;
-      organizationId: string;
-      name: string;
-      definition: unknown;
-      requirements: Requirement[];
-      origin: ImportOrigin;
-      plan: PlanEntry[];
-      apply?: ImportSettings;
-    }
-  | {
-      type: 'UpgradeApp';
-      appKey: string;
-      name: string;
-      definition: unknown;
-      requirements: Requirement[];
-      origin: ImportOrigin;
-      plan: PlanEntry[];
-      apply?: ImportSettings;
-    }
+  | ({ type: 'ImportApp'; appId: string; organizationId: string } & PackageContent)
+  | ({ type: 'UpgradeApp' } & PackageContent)
   | { type: 'RollBackApp'; toVersion: number }
   | { type: 'UpdateApp'; name?: string; definition?: unknown; requirements?: Requirement[] };
 

@@ -2,29 +2,23 @@ import { Role, ROLES } from '@lib/contracts';
 import { assertNever, Decider, DomainError } from '@lib/eventstore';
 import { API_KEY_ROLES, ApiKeyEvent, ApiKeyRole } from './api-key.events';
 
-export type ApiKeyCommand =
-  | {
-      type: 'CreateApiKey';
-      at: string;
-      keyId: string;
-      organizationId: string;
-      name: string;
-      role: ApiKeyRole;
-      secretHash: string;
-      /** who creates it and their current role in the organization (read under the organization's state) */
-      createdBy: string;
-      creatorRole: Role | null;
-    }
-  | { type: 'RevokeApiKey'; at: string; organizationId: string; revokedBy: string };
-
-export interface ApiKeyState {
-  exists: boolean;
+/** what a key is, as created: its id, organization, name, role, the hash of its secret and who created it */
+interface ApiKeyDefinition {
   keyId: string;
   organizationId: string;
   name: string;
   role: ApiKeyRole;
   secretHash: string;
   createdBy: string;
+}
+
+export type ApiKeyCommand =
+  /** `creatorRole`: the creator's current role in the organization (read under the organization's state) */
+  | ({ type: 'CreateApiKey'; at: string; creatorRole: Role | null } & ApiKeyDefinition)
+  | { type: 'RevokeApiKey'; at: string; organizationId: string; revokedBy: string };
+
+export interface ApiKeyState extends ApiKeyDefinition {
+  exists: boolean;
   createdAt: string;
   revokedAt: string | null;
 }

@@ -1,14 +1,8 @@
+import type { AuditEntry } from '@lib/contracts';
 import { RecordedEvent } from '@lib/eventstore';
 import { OrganizationEvent } from './organization.events';
 
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-  revision: number;
-}
+export type { AuditEntry };
 
 /** the audit trail is the organization's own event stream, described for people */
 export function describeAuditEntry(event: RecordedEvent): AuditEntry {
