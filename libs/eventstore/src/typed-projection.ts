@@ -8,6 +8,8 @@ export interface ProjectedMeta {
   actor: string;
   position: number;
   streamName: string;
+  /** the event's revision in its stream */
+  revision: number;
 }
 
 /** one handler per handled event type, each given that type's event: a missing, misspelt or mistyped one does not compile */
@@ -65,8 +67,19 @@ export const projectionOf =
           actor: String(raw.metadata.actor ?? 'unknown'),
           position: raw.position,
           streamName: raw.streamName,
+          revision: raw.revision,
         };
         handler({ type: raw.type, data: raw.data } as E, statements(db), meta);
       },
     };
   };
+
+/**
+ * One handler for several event types of E (say every type one describer covers), as the `on` entries of those
+ * types: `on: { ...each(ORGANIZATION_EVENT_TYPES, describeAndInsert), ExternalAuditRecorded: … }` where
+ * `const each = handlersOf<AuditedEvent, Statements>()`.
+ */
+export const handlersOf =
+  <E extends { type: string; data: unknown }, W>() =>
+  <T extends E['type']>(types: Iterable<T>, handler: (event: Extract<E, { type: T }>, write: W, meta: ProjectedMeta) => void) =>
+    Object.fromEntries([...types].map((type) => [type, handler])) as unknown as ProjectionHandlers<E, T, W>;

@@ -1,20 +1,29 @@
 import Database from 'better-sqlite3';
-import { DomainError, Projection, RecordedEvent } from '@lib/eventstore';
-import { ORGANIZATION_EVENT_TYPES, ORGANIZATION_STREAM_PREFIX } from '../organizations/organization.events';
+import { DomainError, handlersOf, projectionOf } from '@lib/eventstore';
+import { ORGANIZATION_EVENT_TYPES, OrganizationEvent } from '../organizations/organization.events';
 import { describeAuditEntry } from '../organizations/audit';
-import { AUDIT_EVENT_TYPES, AUDIT_STREAM_PREFIX, AuditEvent } from './audit.events';
-import { API_KEY_EVENT_TYPES, API_KEY_STREAM_PREFIX, ApiKeyEvent, describeApiKeyEvent } from '../api-keys/api-key.events';
-import { describeWebhookEvent, WEBHOOK_EVENT_TYPES, WEBHOOKS_STREAM_PREFIX, WebhookEvent } from '../webhooks/webhook.events';
+import { AuditEvent } from './audit.events';
+import { API_KEY_EVENT_TYPES, ApiKeyEvent, describeApiKeyEvent } from '../api-keys/api-key.events';
+import { describeWebhookEvent, WEBHOOK_EVENT_TYPES, WebhookEvent } from '../webhooks/webhook.events';
+
+/** every event the audit trail describes: the organization's own, its API keys', its webhooks' and what other services recorded */
+type AuditedEvent = OrganizationEvent | ApiKeyEvent | WebhookEvent | AuditEvent;
+
+interface AuditWrite {
+  insert(row: { position: number; organizationId: string; at: string; actor: string; action: string; subject: string;
+    details: Record<string, unknown>; revision: number | null; source: string | null; eventId: string | null }): void;
+}
+
+const each = handlersOf<AuditedEvent, AuditWrite>();
 
 /**
  * The organization's audit trail as one table: its own stream's events (described for people) and what other
  * services recorded in its `audit-` stream, in the order the log holds them. Filters run in SQL.
  */
-export const auditProjection: Projection = {
+export const auditProjection = projectionOf<AuditedEvent>()({
   name: 'audit',
   // 2: webhook configuration changes are audited too
   version: 2,
-  handles: [...ORGANIZATION_EVENT_TYPES, ...AUDIT_EVENT_TYPES, ...API_KEY_EVENT_TYPES, ...WEBHOOK_EVENT_TYPES],
   setup(db) {
     db.exec(`CREATE TABLE IF NOT EXISTS org_audit (
       position INTEGER PRIMARY KEY, org_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
@@ -24,40 +33,32 @@ export const auditProjection: Projection = {
   drop(db) {
     db.exec('DROP TABLE IF EXISTS org_audit');
   },
-  apply(event, db) {
-    const insert = statements(db).insert;
-    if (event.streamName.startsWith(ORGANIZATION_STREAM_PREFIX)) {
-      const entry = describeAuditEntry(event);
-      const orgId = event.streamName.slice(ORGANIZATION_STREAM_PREFIX.length);
-      insert.run(event.position, orgId, entry.at, entry.actor, entry.action, entry.subject, JSON.stringify(entry.details), entry.revision, null, null);
-      return;
-    }
-    if (event.streamName.startsWith(API_KEY_STREAM_PREFIX)) {
-      const d = describeApiKeyEvent({ type: event.type, data: event.data } as ApiKeyEvent, String(event.metadata.actor ?? 'unknown'));
-      insert.run(event.position, d.organizationId, d.at, d.actor, d.action, d.subject, JSON.stringify(d.details), event.revision, null, null);
-      return;
-    }
-    if (event.streamName.startsWith(WEBHOOKS_STREAM_PREFIX)) {
-      const d = describeWebhookEvent({ type: event.type, data: event.data } as WebhookEvent);
-      insert.run(event.position, d.organizationId, d.at, d.actor, d.action, d.subject, JSON.stringify(d.details), event.revision, null, null);
-      return;
-    }
-    if (event.streamName.startsWith(AUDIT_STREAM_PREFIX)) {
-      const e = event as RecordedEvent & AuditEvent;
-      switch (e.type) {
-        case 'ExternalAuditRecorded': {
-          const d = e.data;
-          insert.run(event.position, d.organizationId, d.time, d.actor, d.action, d.subject, JSON.stringify(d.details), null, d.source, d.sourceEventId);
-          return;
-        }
-        default: {
-          const _exhaustive: never = e.type;
-          return _exhaustive;
-        }
-      }
-    }
+  prepare(db): AuditWrite {
+    const insert = db.prepare(
+      'INSERT OR IGNORE INTO org_audit (position, org_id, at, actor, action, subject, details, revision, source, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return {
+      insert: (r) =>
+        void insert.run(r.position, r.organizationId, r.at, r.actor, r.action, r.subject, JSON.stringify(r.details), r.revision, r.source, r.eventId),
+    };
   },
-};
+  on: {
+    ...each(ORGANIZATION_EVENT_TYPES, (event, write, meta) => {
+      const entry = describeAuditEntry(event, meta);
+      write.insert({ ...entry, position: meta.position, organizationId: event.data.organizationId, source: null, eventId: null });
+    }),
+    ...each(API_KEY_EVENT_TYPES, (event, write, meta) => {
+      const d = describeApiKeyEvent(event, meta.actor);
+      write.insert({ ...d, position: meta.position, revision: meta.revision, source: null, eventId: null });
+    }),
+    ...each(WEBHOOK_EVENT_TYPES as ReadonlySet<WebhookEvent['type']>, (event, write, meta) => {
+      const d = describeWebhookEvent(event);
+      write.insert({ ...d, position: meta.position, revision: meta.revision, source: null, eventId: null });
+    }),
+    ExternalAuditRecorded: ({ data: d }, write, meta) =>
+      write.insert({ ...d, at: d.time, position: meta.position, revision: null, source: d.source, eventId: d.sourceEventId }),
+  },
+});
 
 export interface AuditFilter {
   action?: string;
@@ -139,17 +140,3 @@ function toItem(row: Row): AuditItem {
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-const cache = new WeakMap<Database.Database, { insert: Database.Statement }>();
-function statements(db: Database.Database) {
-  let s = cache.get(db);
-  if (!s) {
-    s = {
-      insert: db.prepare(
-        'INSERT OR IGNORE INTO org_audit (position, org_id, at, actor, action, subject, details, revision, source, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-    };
-    cache.set(db, s);
-  }
-  return s;
-}

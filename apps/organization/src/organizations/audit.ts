@@ -1,13 +1,11 @@
 import type { AuditEntry } from '@lib/contracts';
-import { RecordedEvent } from '@lib/eventstore';
 import { OrganizationEvent } from './organization.events';
 
 export type { AuditEntry };
 
 /** the audit trail is the organization's own event stream, described for people */
-export function describeAuditEntry(event: RecordedEvent): AuditEntry {
-  const e = { type: event.type, data: event.data } as OrganizationEvent;
-  const base = { at: String(event.metadata.at ?? event.recordedAt), actor: String(event.metadata.actor ?? 'unknown'), revision: event.revision };
+export function describeAuditEntry(e: OrganizationEvent, meta: { at: string; actor: string; revision: number }): AuditEntry {
+  const base = { at: meta.at, actor: meta.actor, revision: meta.revision };
   const { organizationId: _o, ...details } = redact(e.data as Record<string, unknown>);
   switch (e.type) {
     case 'OrganizationProvisioned':
@@ -34,8 +32,10 @@ export function describeAuditEntry(event: RecordedEvent): AuditEntry {
     case 'ResourceEnabled':
     case 'ResourceDeleted':
       return { ...base, action: actionName(e.type), subject: `resource:${e.data.resourceId}`, details };
-    default:
-      return { ...base, action: event.type, subject: event.streamName, details: {} };
+    default: {
+      const _exhaustive: never = e;
+      return _exhaustive;
+    }
   }
 }
 
